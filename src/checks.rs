@@ -1,0 +1,165 @@
+//! Checks: the arithmetic the format itself states (勾稽关系), evaluated over a
+//! document's tables. Repair uses the same identities as constraints.
+
+use crate::model::{Check, Table};
+use crate::template::{APPLICANT_COLS, REVIEW_COLS, REVIEW_ROWS};
+use crate::value::as_integer;
+
+/// One identity: `total` must equal the sum of `parts`, each a (table, row, col).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Identity {
+    pub rule: String,
+    pub lhs: Vec<CellRef>,
+    pub rhs: Vec<CellRef>,
+    /// How a failure reads to a person, e.g. "row total".
+    pub what: &'static str,
+}
+
+pub type CellRef = (&'static str, &'static str, &'static str);
+
+/// Rows of `applications` summed by `results_total`, in printed order.
+const RESULT_ROWS: &[&str] = &[
+    "disclosed",
+    "partially_disclosed",
+    "withheld_state_secret",
+    "withheld_prohibited_by_law",
+    "withheld_security_stability",
+    "withheld_third_party",
+    "withheld_internal_affairs",
+    "withheld_process_info",
+    "withheld_enforcement_files",
+    "withheld_query_matter",
+    "unavailable_not_held",
+    "unavailable_needs_creation",
+    "unavailable_unclear",
+    "not_processed_petition",
+    "not_processed_repeated",
+    "not_processed_publication",
+    "not_processed_mass_repeated",
+    "not_processed_confirmation",
+    "other_no_correction",
+    "other_unpaid_fee",
+    "other_other",
+    "other",
+];
+
+/// The identities that apply to the rows present in `tables`.
+pub fn identities(tables: &[Table]) -> Vec<Identity> {
+    let present = |t: &str, r: &str| {
+        tables
+            .iter()
+            .any(|x| x.id == t && x.cells.iter().any(|c| c.row == r))
+    };
+    let mut out = Vec::new();
+    let apps = "applications";
+    let app_rows: Vec<&'static str> = ["new_received", "carried_over"]
+        .into_iter()
+        .chain(RESULT_ROWS.iter().copied())
+        .chain(["results_total", "carried_forward"])
+        .filter(|r| present(apps, r))
+        .collect();
+    let applicants: Vec<&'static str> = APPLICANT_COLS
+        .iter()
+        .map(|c| c.0)
+        .filter(|c| *c != "total")
+        .collect();
+    for &row in &app_rows {
+        out.push(Identity {
+            rule: format!("applications.row_total.{row}"),
+            lhs: vec![(apps, row, "total")],
+            rhs: applicants.iter().map(|c| (apps, row, *c)).collect(),
+            what: "row total",
+        });
+    }
+    let results: Vec<&'static str> = RESULT_ROWS
+        .iter()
+        .copied()
+        .filter(|r| present(apps, r))
+        .collect();
+    for &(col, _) in APPLICANT_COLS {
+        if present(apps, "results_total") && !results.is_empty() {
+            out.push(Identity {
+                rule: format!("applications.column_total.{col}"),
+                lhs: vec![(apps, "results_total", col)],
+                rhs: results.iter().map(|r| (apps, *r, col)).collect(),
+                what: "results total",
+            });
+        }
+        if [
+            "new_received",
+            "carried_over",
+            "results_total",
+            "carried_forward",
+        ]
+        .iter()
+        .all(|r| present(apps, r))
+        {
+            out.push(Identity {
+                rule: format!("applications.balance.{col}"),
+                lhs: vec![(apps, "new_received", col), (apps, "carried_over", col)],
+                rhs: vec![(apps, "results_total", col), (apps, "carried_forward", col)],
+                what: "new + carried over vs results + carried forward",
+            });
+        }
+    }
+    let rev = "reviews_litigation";
+    for &row in REVIEW_ROWS {
+        if present(rev, row) {
+            out.push(Identity {
+                rule: format!("reviews_litigation.row_total.{row}"),
+                lhs: vec![(rev, row, "total")],
+                rhs: REVIEW_COLS[..4].iter().map(|c| (rev, row, *c)).collect(),
+                what: "row total",
+            });
+        }
+    }
+    out
+}
+
+/// The integer value of a cell: `None` if the cell is missing or not an integer;
+/// a printed-empty cell counts as 0, as the format's sums treat it.
+pub fn integer_of(tables: &[Table], (t, r, c): CellRef) -> Option<i64> {
+    let cell = tables
+        .iter()
+        .filter(|x| x.id == t)
+        .flat_map(|x| x.cells.iter())
+        .find(|x| x.row == r && x.col == c)?;
+    match &cell.value {
+        None if cell.text.trim().is_empty() => Some(0),
+        None => None,
+        Some(n) => as_integer(n),
+    }
+}
+
+/// Evaluates one identity; `None` when one of its cells has no integer value.
+pub fn evaluate(tables: &[Table], id: &Identity) -> Option<Check> {
+    let lhs: Option<Vec<i64>> = id.lhs.iter().map(|r| integer_of(tables, *r)).collect();
+    let rhs: Option<Vec<i64>> = id.rhs.iter().map(|r| integer_of(tables, *r)).collect();
+    let (lhs, rhs) = (lhs?, rhs?);
+    let (l, r): (i64, i64) = (lhs.iter().sum(), rhs.iter().sum());
+    let join = |v: &[i64]| {
+        v.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    let ok = l == r;
+    let detail = if ok {
+        format!("{} = {}", join(&lhs), join(&rhs))
+    } else {
+        format!("{} {} ≠ {} (= {r})", id.what, join(&lhs), join(&rhs))
+    };
+    Some(Check {
+        rule: id.rule.clone(),
+        ok,
+        detail,
+    })
+}
+
+/// Every identity that can be evaluated, with its outcome.
+pub fn run(tables: &[Table]) -> Vec<(Identity, Check)> {
+    identities(tables)
+        .into_iter()
+        .filter_map(|id| evaluate(tables, &id).map(|c| (id, c)))
+        .collect()
+}

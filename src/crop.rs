@@ -1,0 +1,326 @@
+//! Crop: what ink a cell holds (specks dropped), whether it is shaped like a number,
+//! and the padded, scaled image of it that OCR reads.
+
+use crate::geometry::PixelBox;
+use crate::normalize::InkMask;
+use crate::ocr::ReadKind;
+use image::{GrayImage, Luma};
+
+/// Options for [`analyze`] and [`render`].
+#[derive(Clone, Debug)]
+pub struct CropOptions {
+    /// Kept clear of each cell edge: half a rule plus the blur around it.
+    pub inset_in: f32,
+    /// Ink blobs smaller than this are dust, not strokes (a 9 pt digit is ~0.09 in tall).
+    pub speck_in: f32,
+    /// Glyph height OCR sees after scaling: Tesseract's LSTM reads best near 30–40 px.
+    pub target_glyph_px: f32,
+    /// White border around the crop: Tesseract needs quiet space around the text.
+    pub pad_px: u32,
+}
+
+impl Default for CropOptions {
+    fn default() -> Self {
+        CropOptions {
+            inset_in: 0.012,
+            speck_in: 0.018,
+            target_glyph_px: 36.0,
+            pad_px: 12,
+        }
+    }
+}
+
+/// One connected blob of ink, in page pixels.
+#[derive(Clone, Debug)]
+struct Blob {
+    bbox: PixelBox,
+    pixels: Vec<(u32, u32)>,
+}
+
+/// The ink found inside one cell.
+#[derive(Clone, Debug, Default)]
+pub struct CellInk {
+    blobs: Vec<Blob>,
+    /// Box around the kept ink, in page pixels; `None` when the cell is empty.
+    pub content: Option<PixelBox>,
+    /// Whether the ink has the shape of a printed number: one row of narrow glyphs
+    /// of equal height and at most a point or minus sign besides.
+    pub numeric_shape: bool,
+    /// Typical glyph height, in page pixels.
+    pub glyph_height: i32,
+}
+
+impl CellInk {
+    /// Ink with only a box and a shape verdict, for tests of later stages.
+    pub fn summary(content: Option<PixelBox>, numeric_shape: bool) -> Self {
+        CellInk {
+            content,
+            numeric_shape,
+            ..Default::default()
+        }
+    }
+}
+
+/// Finds the ink of `region` (rules already erased from `erased`).
+pub fn analyze(
+    erased: &GrayImage,
+    ink: &InkMask,
+    region: PixelBox,
+    dpi: u32,
+    opts: &CropOptions,
+) -> CellInk {
+    let inset = ((dpi as f32 * opts.inset_in).round() as i32).max(1);
+    let r = region
+        .inset(inset, inset)
+        .clamp_to(erased.width(), erased.height());
+    if r.is_empty() {
+        return CellInk::default();
+    }
+    let blobs = blobs_in(erased, ink, r);
+    let speck = (dpi as f32 * opts.speck_in).max(2.0) as i32;
+    let (major, minor): (Vec<Blob>, Vec<Blob>) = blobs
+        .into_iter()
+        .partition(|b| b.bbox.width().max(b.bbox.height()) >= speck);
+    if major.is_empty() {
+        return CellInk::default();
+    }
+    let core = major
+        .iter()
+        .fold(PixelBox::default(), |a, b| a.union(&b.bbox));
+    // Small marks inside the text's band are its points and signs; outside, dust.
+    let kept_minor: Vec<Blob> = minor
+        .into_iter()
+        .filter(|b| {
+            let (cx, cy) = b.bbox.center();
+            cx >= core.x0 - speck && cx <= core.x1 + speck && cy >= core.y0 && cy <= core.y1
+        })
+        .collect();
+    let mut heights: Vec<i32> = major.iter().map(|b| b.bbox.height()).collect();
+    heights.sort_unstable();
+    let tallest = *heights.last().unwrap_or(&1);
+    let glyph_height = heights[heights.len() / 2].max(tallest * 2 / 3);
+    let numeric_shape = is_numeric_shape(&major, &kept_minor, core);
+    let mut all = major;
+    all.extend(kept_minor);
+    CellInk {
+        content: Some(core),
+        blobs: all,
+        numeric_shape,
+        glyph_height,
+    }
+}
+
+fn is_numeric_shape(major: &[Blob], minor: &[Blob], core: PixelBox) -> bool {
+    let tallest = major.iter().map(|b| b.bbox.height()).max().unwrap_or(0);
+    if tallest == 0 || core.height() > tallest * 3 / 2 {
+        return false; // more than one line of text
+    }
+    let tall: Vec<&Blob> = major
+        .iter()
+        .filter(|b| b.bbox.height() * 4 >= tallest * 3)
+        .collect();
+    let short_major = major.len() - tall.len();
+    let narrow = tall
+        .iter()
+        .all(|b| b.bbox.width() * 5 <= b.bbox.height() * 4);
+    narrow && short_major + minor.len() <= 2
+}
+
+/// 8-connected blobs of ink in `r`, ignoring pixels the rule eraser whitened.
+fn blobs_in(erased: &GrayImage, ink: &InkMask, r: PixelBox) -> Vec<Blob> {
+    let (w, h) = (r.width() as usize, r.height() as usize);
+    let mut seen = vec![false; w * h];
+    let is_ink = |x: usize, y: usize| {
+        let (px, py) = (r.x0 as u32 + x as u32, r.y0 as u32 + y as u32);
+        ink.get(px, py) && erased.get_pixel(px, py).0[0] < 255
+    };
+    let mut blobs = Vec::new();
+    let mut stack = Vec::new();
+    for sy in 0..h {
+        for sx in 0..w {
+            if seen[sy * w + sx] || !is_ink(sx, sy) {
+                continue;
+            }
+            seen[sy * w + sx] = true;
+            stack.push((sx, sy));
+            let mut pixels = Vec::new();
+            let mut bbox =
+                PixelBox::from_corners(sx as i32, sy as i32, sx as i32 + 1, sy as i32 + 1);
+            while let Some((x, y)) = stack.pop() {
+                pixels.push((r.x0 as u32 + x as u32, r.y0 as u32 + y as u32));
+                bbox = bbox.union(&PixelBox::from_corners(
+                    x as i32,
+                    y as i32,
+                    x as i32 + 1,
+                    y as i32 + 1,
+                ));
+                for dy in -1i32..=1 {
+                    for dx in -1i32..=1 {
+                        let (nx, ny) = (x as i32 + dx, y as i32 + dy);
+                        if nx < 0 || ny < 0 || nx >= w as i32 || ny >= h as i32 {
+                            continue;
+                        }
+                        let (nx, ny) = (nx as usize, ny as usize);
+                        if !seen[ny * w + nx] && is_ink(nx, ny) {
+                            seen[ny * w + nx] = true;
+                            stack.push((nx, ny));
+                        }
+                    }
+                }
+            }
+            blobs.push(Blob {
+                bbox: PixelBox::from_corners(
+                    bbox.x0 + r.x0,
+                    bbox.y0 + r.y0,
+                    bbox.x1 + r.x0,
+                    bbox.y1 + r.y0,
+                ),
+                pixels,
+            });
+        }
+    }
+    blobs
+}
+
+/// The image OCR reads: only the kept ink (dust whitened), padded, scaled so glyphs
+/// are about `target_glyph_px` tall. Returns the image and its effective dpi.
+pub fn render(
+    erased: &GrayImage,
+    cell: &CellInk,
+    dpi: u32,
+    kind: ReadKind,
+    opts: &CropOptions,
+) -> Option<(GrayImage, u32)> {
+    let content = cell.content?;
+    let margin = 2;
+    let b = PixelBox::from_corners(
+        content.x0 - margin,
+        content.y0 - margin,
+        content.x1 + margin,
+        content.y1 + margin,
+    )
+    .clamp_to(erased.width(), erased.height());
+    let mut keep = vec![false; b.area() as usize];
+    for blob in &cell.blobs {
+        for &(x, y) in &blob.pixels {
+            let (lx, ly) = (x as i32 - b.x0, y as i32 - b.y0);
+            if lx >= 0 && ly >= 0 && lx < b.width() && ly < b.height() {
+                keep[(ly * b.width() + lx) as usize] = true;
+            }
+        }
+    }
+    // Keep the gray shading next to kept ink (anti-aliased edges), whiten the rest.
+    let near_kept = |lx: i32, ly: i32| {
+        (-1..=1).any(|dy| {
+            (-1..=1).any(|dx| {
+                let (x, y) = (lx + dx, ly + dy);
+                x >= 0
+                    && y >= 0
+                    && x < b.width()
+                    && y < b.height()
+                    && keep[(y * b.width() + x) as usize]
+            })
+        })
+    };
+    let crop = GrayImage::from_fn(b.width() as u32, b.height() as u32, |lx, ly| {
+        if near_kept(lx as i32, ly as i32) {
+            *erased.get_pixel(b.x0 as u32 + lx, b.y0 as u32 + ly)
+        } else {
+            Luma([255])
+        }
+    });
+    let glyph = match kind {
+        // Digits are ~70% of the em; aim the em, not the digit, at the target.
+        ReadKind::Number => cell.glyph_height as f32 / 0.72,
+        ReadKind::Text => cell.glyph_height as f32,
+    }
+    .max(4.0);
+    let scale = (opts.target_glyph_px / glyph).clamp(0.5, 4.0);
+    let scaled = if (scale - 1.0).abs() < 0.1 {
+        crop
+    } else {
+        let (nw, nh) = (
+            ((crop.width() as f32 * scale).round() as u32).max(1),
+            ((crop.height() as f32 * scale).round() as u32).max(1),
+        );
+        image::imageops::resize(&crop, nw, nh, image::imageops::FilterType::CatmullRom)
+    };
+    let pad = opts.pad_px;
+    let mut out = GrayImage::from_pixel(
+        scaled.width() + 2 * pad,
+        scaled.height() + 2 * pad,
+        Luma([255]),
+    );
+    image::imageops::replace(&mut out, &scaled, pad as i64, pad as i64);
+    Some((out, (dpi as f32 * scale).round() as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use imageproc::drawing::draw_filled_rect_mut;
+    use imageproc::rect::Rect;
+
+    fn page_with(draw: impl Fn(&mut GrayImage)) -> (GrayImage, InkMask) {
+        let mut g = GrayImage::from_pixel(300, 100, Luma([255]));
+        draw(&mut g);
+        let ink = InkMask::from_gray_threshold(&g, 128);
+        (g, ink)
+    }
+
+    #[test]
+    fn empty_cell_with_dust_has_no_content() {
+        let (g, ink) =
+            page_with(|g| draw_filled_rect_mut(g, Rect::at(50, 50).of_size(2, 2), Luma([0])));
+        let cell = analyze(
+            &g,
+            &ink,
+            PixelBox::from_corners(0, 0, 300, 100),
+            300,
+            &CropOptions::default(),
+        );
+        assert!(cell.content.is_none());
+    }
+
+    #[test]
+    fn narrow_glyphs_in_a_row_look_numeric_square_ones_do_not() {
+        let (g, ink) = page_with(|g| {
+            for i in 0..3 {
+                draw_filled_rect_mut(g, Rect::at(100 + i * 20, 30).of_size(14, 30), Luma([0]));
+            }
+        });
+        let cell = analyze(
+            &g,
+            &ink,
+            PixelBox::from_corners(0, 0, 300, 100),
+            300,
+            &CropOptions::default(),
+        );
+        assert!(cell.numeric_shape);
+        let (g, ink) = page_with(|g| {
+            for i in 0..3 {
+                draw_filled_rect_mut(g, Rect::at(60 + i * 40, 30).of_size(32, 32), Luma([0]));
+            }
+        });
+        let cell = analyze(
+            &g,
+            &ink,
+            PixelBox::from_corners(0, 0, 300, 100),
+            300,
+            &CropOptions::default(),
+        );
+        assert!(!cell.numeric_shape);
+    }
+
+    #[test]
+    fn render_pads_and_scales_to_target() {
+        let (g, ink) =
+            page_with(|g| draw_filled_rect_mut(g, Rect::at(100, 40).of_size(9, 18), Luma([0])));
+        let opts = CropOptions::default();
+        let cell = analyze(&g, &ink, PixelBox::from_corners(0, 0, 300, 100), 300, &opts);
+        let (img, dpi) = render(&g, &cell, 300, ReadKind::Number, &opts).unwrap();
+        assert!(dpi > 300);
+        assert!(img.height() > 18 + 2 * opts.pad_px);
+        assert_eq!(img.get_pixel(0, 0).0[0], 255);
+    }
+}

@@ -1,0 +1,362 @@
+//! Engine: runs the stages in order — rasterize, normalize, grid, OCR, map, fields,
+//! checks — one method per stage plus [`Engine::convert`], the one-call shortcut.
+
+use crate::crop::{self, CellInk, CropOptions};
+use crate::error::{Error, Result};
+use crate::fields;
+use crate::geometry::PixelBox;
+use crate::grid::{self, GridOptions, Rules, TableGrid};
+use crate::layout::{self, ReadCell, ReadTable};
+use crate::model::{Document, ReportFields, Source, Table, MODEL_NAME, MODEL_VERSION};
+use crate::normalize::{self, InkMask, NormalizeOptions};
+use crate::ocr::{ReadKind, Reading, TextReader};
+use crate::rasterize::{self, PageImage, PdfRasterizer, TextChar};
+use crate::review::{self, ReviewOptions};
+use image::GrayImage;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// Every stage's options.
+#[derive(Clone, Debug)]
+pub struct EngineOptions {
+    /// Resolution for rendering PDF pages that are not a single scanned image: 300 dpi
+    /// is what archives scan at and what Tesseract's models read best.
+    pub dpi: u32,
+    pub normalize: NormalizeOptions,
+    pub grid: GridOptions,
+    pub crop: CropOptions,
+    pub review: ReviewOptions,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            dpi: 300,
+            normalize: NormalizeOptions::default(),
+            grid: GridOptions::default(),
+            crop: CropOptions::default(),
+            review: ReviewOptions::default(),
+        }
+    }
+}
+
+/// A page after normalization and grid detection.
+pub struct PreparedPage {
+    pub number: usize,
+    pub dpi: u32,
+    /// Deskewed grayscale.
+    pub gray: GrayImage,
+    /// `gray` with the rules painted out, what cells are read from.
+    pub erased: GrayImage,
+    pub ink: InkMask,
+    pub rules: Rules,
+    pub tables: Vec<TableGrid>,
+    pub text_layer: Option<Vec<TextChar>>,
+    pub skew_deg: f32,
+}
+
+/// Everything a conversion saw: the document, and the pages and tables behind it
+/// for debugging output. A file with no report table still has its pages here.
+pub struct Conversion {
+    pub document: Document,
+    pub pages: Vec<PreparedPage>,
+    pub read: Vec<ReadTable>,
+    pub path: std::path::PathBuf,
+}
+
+impl Conversion {
+    /// The document, or [`Error::NotAReport`] when no table of the format was found.
+    pub fn into_document(self) -> Result<Document> {
+        if self.document.tables.is_empty() {
+            Err(Error::NotAReport { path: self.path })
+        } else {
+            Ok(self.document)
+        }
+    }
+}
+
+pub struct Engine<'a> {
+    pdf: &'a dyn PdfRasterizer,
+    pub options: EngineOptions,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(pdf: &'a dyn PdfRasterizer, options: EngineOptions) -> Self {
+        Engine { pdf, options }
+    }
+
+    /// Stage 1: the file's pages as images, and its bytes.
+    pub fn rasterize(&self, path: &Path) -> Result<(Vec<u8>, Vec<PageImage>)> {
+        rasterize::load_pages(path, self.pdf, self.options.dpi)
+    }
+
+    /// Stages 2 and 3: straighten the page, find its tables, erase the rules.
+    pub fn prepare(&self, page: PageImage) -> PreparedPage {
+        let o = &self.options;
+        // A text layer's coordinates belong to the unrotated render; such pages are
+        // straight by construction.
+        let norm = if page.text_layer.is_some() {
+            normalize::binarize(page.gray, page.dpi, 0.0, &o.normalize)
+        } else {
+            normalize::normalize(page.gray, page.dpi, &o.normalize)
+        };
+        let (tables, rules) = grid::detect_tables(&norm.rule_ink, page.dpi, &o.grid);
+        let mut erased = norm.gray.clone();
+        grid::erase_rules(&mut erased, &rules, (page.dpi as i32 / 150).max(1));
+        PreparedPage {
+            number: page.number,
+            dpi: page.dpi,
+            gray: norm.gray,
+            erased,
+            ink: norm.ink,
+            rules,
+            tables,
+            text_layer: page.text_layer,
+            skew_deg: norm.skew_deg,
+        }
+    }
+
+    /// Reads a region as text or number: from the text layer when the page has one,
+    /// else by OCR of the cleaned crop. `None` when the region holds no ink.
+    fn read_region(
+        &self,
+        page: &PreparedPage,
+        ink: &CellInk,
+        region: PixelBox,
+        kind: ReadKind,
+        reader: &mut dyn TextReader,
+    ) -> Result<Option<Reading>> {
+        if let Some(chars) = &page.text_layer {
+            let text = text_in(chars, region);
+            return Ok((!text.is_empty()).then(|| Reading {
+                text,
+                confidence: 1.0,
+                symbols: Vec::new(),
+            }));
+        }
+        match crop::render(&page.erased, ink, page.dpi, kind, &self.options.crop) {
+            Some((img, dpi)) => {
+                if let Some(dir) = std::env::var_os("NIANBAO_DUMP_CROPS") {
+                    let name = format!(
+                        "p{}-{}-{}-{:?}.png",
+                        page.number, region.y0, region.x0, kind
+                    );
+                    let _ = img.save(std::path::Path::new(&dir).join(name));
+                }
+                reader.read(&img, dpi, kind).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Stage 4: reads every cell of the page's tables.
+    pub fn read_tables(
+        &self,
+        page: &PreparedPage,
+        reader: &mut dyn TextReader,
+    ) -> Result<Vec<ReadTable>> {
+        let mut out = Vec::new();
+        for t in &page.tables {
+            let inks: Vec<CellInk> = t
+                .cells
+                .iter()
+                .map(|c| {
+                    crop::analyze(
+                        &page.erased,
+                        &page.ink,
+                        c.bbox,
+                        page.dpi,
+                        &self.options.crop,
+                    )
+                })
+                .collect();
+            let kinds = layout::assign_kinds(t, &inks);
+            let mut cells = Vec::with_capacity(t.cells.len());
+            for ((cell, ink), kind) in t.cells.iter().zip(&inks).zip(kinds) {
+                let reading = if ink.content.is_none() {
+                    // Empty is judged from the ink alone, and reliably so.
+                    Reading {
+                        text: String::new(),
+                        confidence: 0.97,
+                        symbols: Vec::new(),
+                    }
+                } else {
+                    self.read_region(page, ink, cell.bbox, kind, reader)?
+                        .unwrap_or_default()
+                };
+                log::debug!(
+                    "page {} cell r{} c{} span {}x{} {:?} numeric_shape={} text={:?}",
+                    page.number,
+                    cell.row,
+                    cell.col,
+                    cell.row_span,
+                    cell.col_span,
+                    kind,
+                    ink.numeric_shape,
+                    reading.text
+                );
+                cells.push(ReadCell {
+                    grid: cell.clone(),
+                    kind,
+                    reading,
+                });
+            }
+            out.push(ReadTable {
+                page: page.number,
+                bbox: t.bbox,
+                n_cols: t.n_cols,
+                n_rows: t.n_rows,
+                cells,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Reads the text lines of a region, top to bottom.
+    fn read_lines(
+        &self,
+        page: &PreparedPage,
+        lines: &[PixelBox],
+        reader: &mut dyn TextReader,
+    ) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for l in lines {
+            let region = PixelBox::from_corners(l.x0 - 4, l.y0 - 4, l.x1 + 4, l.y1 + 4);
+            let ink = crop::analyze(
+                &page.erased,
+                &page.ink,
+                region,
+                page.dpi,
+                &CropOptions {
+                    inset_in: 0.0,
+                    ..self.options.crop.clone()
+                },
+            );
+            if let Some(r) = self.read_region(page, &ink, region, ReadKind::Text, reader)? {
+                out.push(r.text.chars().filter(|c| !c.is_whitespace()).collect());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stage 6: title, organization, year and published date.
+    pub fn report_fields(
+        &self,
+        pages: &[PreparedPage],
+        reader: &mut dyn TextReader,
+    ) -> Result<ReportFields> {
+        let mut f = ReportFields::default();
+        if let Some(first) = pages.first() {
+            let top = first
+                .tables
+                .first()
+                .map(|t| t.bbox.y0)
+                .unwrap_or(first.gray.height() as i32);
+            let lines = fields::text_lines(
+                &first.ink,
+                PixelBox::from_corners(0, 0, first.gray.width() as i32, top),
+                first.dpi,
+            );
+            let title = self
+                .read_lines(first, &fields::title_lines(&lines), reader)?
+                .concat();
+            let (org, year) = fields::parse_title(&title);
+            f.organization = org;
+            f.year = year;
+            f.title = (!title.is_empty()).then_some(title);
+        }
+        if let Some(last) = pages.last() {
+            let (w, h) = (last.gray.width() as i32, last.gray.height() as i32);
+            let below = last.tables.last().map(|t| t.bbox.y1).unwrap_or(0);
+            let lines =
+                fields::text_lines(&last.ink, PixelBox::from_corners(0, below, w, h), last.dpi);
+            let tail: Vec<PixelBox> = lines.iter().rev().take(3).rev().copied().collect();
+            f.published = fields::parse_date(&self.read_lines(last, &tail, reader)?.join("\n"));
+        }
+        Ok(f)
+    }
+
+    /// Every stage, one file; see [`Conversion::into_document`] for the document alone.
+    pub fn convert(&self, path: &Path, reader: &mut dyn TextReader) -> Result<Conversion> {
+        let (bytes, images) = self.rasterize(path)?;
+        let pages: Vec<PreparedPage> = images.into_iter().map(|p| self.prepare(p)).collect();
+        let mut read = Vec::new();
+        for p in &pages {
+            read.extend(self.read_tables(p, reader)?);
+        }
+        let tables: Vec<Table> = layout::map_tables(&read);
+        let mut report = if tables.is_empty() {
+            ReportFields::default()
+        } else {
+            self.report_fields(&pages, reader)?
+        };
+        report.template = tables
+            .iter()
+            .find(|t| t.id == "applications")
+            .or(tables.first())
+            .map(|t| t.template.to_string());
+        let mut document = Document {
+            model: MODEL_NAME,
+            model_version: MODEL_VERSION,
+            source: Source {
+                file: path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                sha256: format!("{:x}", Sha256::digest(&bytes)),
+                pages: pages.len(),
+                dpi: pages.iter().map(|p| p.dpi).collect(),
+            },
+            report,
+            preamble: String::new(),
+            sections: Vec::new(),
+            tables,
+            checks: Vec::new(),
+            review: Vec::new(),
+        };
+        review::check_and_flag(&mut document, &self.options.review);
+        Ok(Conversion {
+            document,
+            pages,
+            read,
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+/// The text-layer characters whose centres fall in `region`, in reading order.
+fn text_in(chars: &[TextChar], region: PixelBox) -> String {
+    let mut inside: Vec<&TextChar> = chars
+        .iter()
+        .filter(|c| {
+            let (x, y) = c.bbox.center();
+            region.contains_point(x, y)
+        })
+        .collect();
+    if inside.is_empty() {
+        return String::new();
+    }
+    let line_h = inside
+        .iter()
+        .map(|c| c.bbox.height())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    // Group into lines by centre height, then read each line left to right.
+    let mut lines: Vec<Vec<&TextChar>> = Vec::new();
+    inside.sort_by_key(|c| c.bbox.center().1);
+    for c in inside {
+        match lines.last_mut() {
+            Some(l) if (c.bbox.center().1 - l[0].bbox.center().1).abs() < line_h / 2 => l.push(c),
+            _ => lines.push(vec![c]),
+        }
+    }
+    lines
+        .into_iter()
+        .map(|mut l| {
+            l.sort_by_key(|c| c.bbox.x0);
+            l.into_iter().map(|c| c.ch).collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,580 @@
+//! Grid: finds the ruling lines of a page (broken, faded or doubled ones too), groups
+//! them into tables and builds each table's cells with their row and column spans.
+//!
+//! Lines are found as chains of long ink runs: runs in neighbouring pixel rows that
+//! overlap are one stroke, strokes in line with a short gap are one broken rule. A rule
+//! must meet two rules of the other direction, which drops underlines, scribbles and
+//! long text strokes. Tables are the connected groups of rules; their rule positions
+//! form a lattice whose elementary cells merge wherever the rule between them is absent.
+
+use crate::geometry::PixelBox;
+use crate::normalize::InkMask;
+use image::GrayImage;
+
+/// Options for [`detect_tables`]; lengths are fractions of an inch so any dpi works.
+#[derive(Clone, Debug)]
+pub struct GridOptions {
+    /// Shortest ink run that may be part of a rule: longer than a digit's bar, shorter
+    /// than what survives of a faded rule between its breaks.
+    pub min_run_in: f32,
+    /// Every rule has at least one unbroken stretch this long; no glyph stroke at
+    /// table sizes (≤ 12 pt, an em of 0.17 in) is, so text never seeds a rule.
+    pub seed_in: f32,
+    /// Shortest rule kept: the narrowest cell of the national format is wider.
+    pub min_line_in: f32,
+    /// Widest break bridged inside one rule (faded ink, a scanner dropout).
+    pub max_gap_in: f32,
+    /// How far a rule's end may stop short of the rule it meets.
+    pub touch_in: f32,
+    /// Rules closer than this across their direction are one lattice line (double rules).
+    pub cluster_in: f32,
+    /// Thicker ink is a scanner edge or a filled block, not a rule.
+    pub max_thickness_in: f32,
+}
+
+impl Default for GridOptions {
+    fn default() -> Self {
+        GridOptions {
+            min_run_in: 0.06,
+            seed_in: 0.2,
+            min_line_in: 0.25,
+            max_gap_in: 0.15,
+            touch_in: 0.05,
+            cluster_in: 0.045,
+            max_thickness_in: 0.04,
+        }
+    }
+}
+
+/// One horizontal ink run: row `pos`, columns `start..end`.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    pos: i32,
+    start: i32,
+    end: i32,
+}
+
+/// A straight rule, described along its own direction: `start..end` along the rule,
+/// `pos_at(t)` across it. For vertical rules "along" is y and "across" is x.
+#[derive(Clone, Debug)]
+pub struct Segment {
+    pub start: i32,
+    pub end: i32,
+    slope: f32,
+    intercept: f32,
+    runs: Vec<Run>,
+    /// Whether one unbroken stroke of it is rule-long (see [`GridOptions::seed_in`]).
+    seeded: bool,
+}
+
+impl Segment {
+    pub fn pos_at(&self, t: f32) -> f32 {
+        self.intercept + self.slope * t
+    }
+
+    pub fn mid_pos(&self) -> f32 {
+        self.pos_at((self.start + self.end) as f32 / 2.0)
+    }
+
+    /// Length along the rule, in pixels.
+    pub fn length(&self) -> i32 {
+        self.end - self.start
+    }
+
+    fn covered(&self) -> i32 {
+        let mut spans: Vec<(i32, i32)> = self.runs.iter().map(|r| (r.start, r.end)).collect();
+        spans.sort_unstable();
+        let (mut total, mut cur) = (0, (i32::MIN, i32::MIN));
+        for (s, e) in spans {
+            if s > cur.1 {
+                total += cur.1 - cur.0;
+                cur = (s, e);
+            } else {
+                cur.1 = cur.1.max(e);
+            }
+        }
+        total + (cur.1 - cur.0)
+    }
+
+    fn fit(runs: Vec<Run>) -> Segment {
+        let (mut sw, mut st, mut sp, mut stt, mut stp) = (0f64, 0f64, 0f64, 0f64, 0f64);
+        for r in &runs {
+            let w = (r.end - r.start) as f64;
+            let t = (r.start + r.end) as f64 / 2.0;
+            let p = r.pos as f64;
+            sw += w;
+            st += w * t;
+            sp += w * p;
+            stt += w * t * t;
+            stp += w * t * p;
+        }
+        let den = sw * stt - st * st;
+        let slope = if den.abs() > 1e-9 {
+            (sw * stp - st * sp) / den
+        } else {
+            0.0
+        };
+        // A rule is straight and near-level after deskew; a steep fit is noise.
+        let slope = slope.clamp(-0.02, 0.02);
+        let intercept = (sp - slope * st) / sw;
+        Segment {
+            start: runs.iter().map(|r| r.start).min().unwrap_or(0),
+            end: runs.iter().map(|r| r.end).max().unwrap_or(0),
+            slope: slope as f32,
+            intercept: intercept as f32,
+            runs,
+            seeded: false,
+        }
+    }
+}
+
+/// The rules of a page, both directions.
+#[derive(Clone, Debug, Default)]
+pub struct Rules {
+    pub horizontal: Vec<Segment>,
+    pub vertical: Vec<Segment>,
+}
+
+/// One cell: its place in the table's lattice and its box on the page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GridCell {
+    pub row: usize,
+    pub col: usize,
+    pub row_span: usize,
+    pub col_span: usize,
+    pub bbox: PixelBox,
+}
+
+/// One table on a page.
+#[derive(Clone, Debug)]
+pub struct TableGrid {
+    pub bbox: PixelBox,
+    pub n_rows: usize,
+    pub n_cols: usize,
+    /// Cells in reading order (by row, then column).
+    pub cells: Vec<GridCell>,
+}
+
+/// Finds the rules of a page and the tables they form.
+pub fn detect_tables(ink: &InkMask, dpi: u32, opts: &GridOptions) -> (Vec<TableGrid>, Rules) {
+    let rules = detect_rules(ink, dpi, opts);
+    let tables = build_tables(&rules, dpi, opts);
+    (tables, rules)
+}
+
+fn px(dpi: u32, inches: f32) -> i32 {
+    ((dpi as f32 * inches).round() as i32).max(1)
+}
+
+/// Finds the rules that belong to a table structure.
+pub fn detect_rules(ink: &InkMask, dpi: u32, opts: &GridOptions) -> Rules {
+    let (long_h, short_h) = line_segments(ink, dpi, opts);
+    let (long_v, short_v) = line_segments(&ink.transposed(), dpi, opts);
+    let mut rules = keep_structural(long_h, long_v, px(dpi, opts.touch_in));
+    // A rule between two spanning rows is only a row high, too short to seed; it is
+    // kept when both its ends sit on rules already found.
+    let tight = px(dpi, 0.02) as f32;
+    let bridges_v: Vec<Segment> = short_v
+        .into_iter()
+        .filter(|v| bridges(v, &rules.horizontal, tight))
+        .collect();
+    let bridges_h: Vec<Segment> = short_h
+        .into_iter()
+        .filter(|h| bridges(h, &rules.vertical, tight))
+        .collect();
+    rules.vertical.extend(bridges_v);
+    rules.horizontal.extend(bridges_h);
+    rules
+}
+
+/// Whether `s` runs from one rule of `across` to another, ends within `tol`.
+fn bridges(s: &Segment, across: &[Segment], tol: f32) -> bool {
+    let at = s.mid_pos();
+    let ends_on = |end: f32| {
+        across.iter().position(|a| {
+            at >= a.start as f32 - tol
+                && at <= a.end as f32 + tol
+                && (a.pos_at(at) - end).abs() <= tol
+        })
+    };
+    match (ends_on(s.start as f32), ends_on(s.end as f32)) {
+        (Some(a), Some(b)) => a != b && s.covered() as f32 >= 0.8 * s.length() as f32,
+        _ => false,
+    }
+}
+
+/// Horizontal rules of a mask (call on the transpose for vertical ones): the long
+/// ones, and the short straight pieces that may yet bridge two rules.
+fn line_segments(ink: &InkMask, dpi: u32, opts: &GridOptions) -> (Vec<Segment>, Vec<Segment>) {
+    let min_run = px(dpi, opts.min_run_in);
+    // Bridging 1–2 px holes keeps a speckled faded rule in one run.
+    let bridge = (dpi as i32 / 150).max(1);
+    let rows = runs_by_row(ink, min_run, bridge);
+    let max_thick = px(dpi, opts.max_thickness_in) as f32;
+    let seed = px(dpi, opts.seed_in);
+    let mut segs: Vec<Segment> = link_runs(&rows)
+        .into_iter()
+        .map(|runs| {
+            let mut s = Segment::fit(runs);
+            s.seeded = s.length() >= seed;
+            s
+        })
+        .filter(|s| {
+            let ink: i32 = s.runs.iter().map(|r| r.end - r.start).sum();
+            (ink as f32 / s.length().max(1) as f32) <= max_thick
+        })
+        .collect();
+    segs = join_collinear(
+        segs,
+        px(dpi, opts.max_gap_in),
+        (dpi as f32 / 100.0).max(2.0),
+    );
+    let min_line = px(dpi, opts.min_line_in);
+    segs.retain(|s| s.covered() * 2 >= s.length());
+    segs.into_iter()
+        .partition(|s| s.seeded && s.length() >= min_line)
+}
+
+fn runs_by_row(ink: &InkMask, min_run: i32, bridge: i32) -> Vec<Vec<Run>> {
+    (0..ink.height)
+        .map(|y| {
+            let row = ink.row(y);
+            let mut runs = Vec::new();
+            let mut x = 0usize;
+            while x < row.len() {
+                if !row[x] {
+                    x += 1;
+                    continue;
+                }
+                let start = x;
+                let mut last = x;
+                while x < row.len() && (row[x] || (x - last) as i32 <= bridge) {
+                    if row[x] {
+                        last = x;
+                    }
+                    x += 1;
+                }
+                let end = last + 1;
+                if (end - start) as i32 >= min_run {
+                    runs.push(Run {
+                        pos: y as i32,
+                        start: start as i32,
+                        end: end as i32,
+                    });
+                }
+                x = end;
+            }
+            runs
+        })
+        .collect()
+}
+
+/// Groups runs that touch across neighbouring rows into strokes (union-find).
+fn link_runs(rows: &[Vec<Run>]) -> Vec<Vec<Run>> {
+    let offsets: Vec<usize> = rows
+        .iter()
+        .scan(0, |acc, r| {
+            let o = *acc;
+            *acc += r.len();
+            Some(o)
+        })
+        .collect();
+    let total: usize = rows.iter().map(|r| r.len()).sum();
+    let mut uf = UnionFind::new(total);
+    for y in 1..rows.len() {
+        let (above, here) = (&rows[y - 1], &rows[y]);
+        let (mut i, mut j) = (0, 0);
+        while i < above.len() && j < here.len() {
+            let (a, b) = (above[i], here[j]);
+            if a.start < b.end && b.start < a.end {
+                uf.union(offsets[y - 1] + i, offsets[y] + j);
+            }
+            if a.end < b.end {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+    }
+    let mut groups: std::collections::HashMap<usize, Vec<Run>> = std::collections::HashMap::new();
+    for (y, row) in rows.iter().enumerate() {
+        for (k, r) in row.iter().enumerate() {
+            groups.entry(uf.find(offsets[y] + k)).or_default().push(*r);
+        }
+    }
+    let mut out: Vec<Vec<Run>> = groups.into_values().collect();
+    out.sort_by_key(|g| (g[0].pos, g[0].start));
+    out
+}
+
+/// Joins pieces of one broken rule: in line across, and a gap no wider than `max_gap`.
+fn join_collinear(mut segs: Vec<Segment>, max_gap: i32, tol: f32) -> Vec<Segment> {
+    segs.sort_by_key(|a| a.start);
+    let mut out: Vec<Segment> = Vec::new();
+    for s in segs {
+        let target = out.iter_mut().rev().find(|o| {
+            let gap = s.start - o.end;
+            gap <= max_gap
+                && s.start >= o.start
+                && (o.pos_at(s.start as f32) - s.pos_at(s.start as f32)).abs() <= tol
+        });
+        match target {
+            Some(o) => {
+                let seeded = o.seeded || s.seeded;
+                let mut runs = std::mem::take(&mut o.runs);
+                runs.extend(s.runs);
+                *o = Segment::fit(runs);
+                o.seeded = seeded;
+            }
+            None => out.push(s),
+        }
+    }
+    out
+}
+
+fn touches(h: &Segment, v: &Segment, tol: i32) -> bool {
+    let vx = v.pos_at(h.mid_pos());
+    let hy = h.pos_at(vx);
+    let tol = tol as f32;
+    vx >= h.start as f32 - tol
+        && vx <= h.end as f32 + tol
+        && hy >= v.start as f32 - tol
+        && hy <= v.end as f32 + tol
+}
+
+/// Keeps rules that meet at least two rules of the other direction.
+fn keep_structural(mut h: Vec<Segment>, mut v: Vec<Segment>, tol: i32) -> Rules {
+    for _ in 0..4 {
+        let before = (h.len(), v.len());
+        let hk: Vec<bool> = h
+            .iter()
+            .map(|s| v.iter().filter(|t| touches(s, t, tol)).count() >= 2)
+            .collect();
+        let vk: Vec<bool> = v
+            .iter()
+            .map(|t| h.iter().filter(|s| touches(s, t, tol)).count() >= 2)
+            .collect();
+        let mut i = 0;
+        h.retain(|_| {
+            i += 1;
+            hk[i - 1]
+        });
+        let mut i = 0;
+        v.retain(|_| {
+            i += 1;
+            vk[i - 1]
+        });
+        if (h.len(), v.len()) == before {
+            break;
+        }
+    }
+    Rules {
+        horizontal: h,
+        vertical: v,
+    }
+}
+
+/// Groups rules into tables and builds each table's cells.
+pub fn build_tables(rules: &Rules, dpi: u32, opts: &GridOptions) -> Vec<TableGrid> {
+    let tol = px(dpi, opts.touch_in);
+    let nh = rules.horizontal.len();
+    let mut uf = UnionFind::new(nh + rules.vertical.len());
+    for (i, h) in rules.horizontal.iter().enumerate() {
+        for (j, v) in rules.vertical.iter().enumerate() {
+            if touches(h, v, tol) {
+                uf.union(i, nh + j);
+            }
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, (Vec<&Segment>, Vec<&Segment>)> =
+        Default::default();
+    for (i, h) in rules.horizontal.iter().enumerate() {
+        groups.entry(uf.find(i)).or_default().0.push(h);
+    }
+    for (j, v) in rules.vertical.iter().enumerate() {
+        groups.entry(uf.find(nh + j)).or_default().1.push(v);
+    }
+    let mut tables: Vec<TableGrid> = groups
+        .into_values()
+        .filter(|(h, v)| h.len() >= 2 && v.len() >= 2)
+        .filter_map(|(h, v)| table_from_rules(&h, &v, px(dpi, opts.cluster_in) as f32))
+        .collect();
+    tables.sort_by_key(|t| (t.bbox.y0, t.bbox.x0));
+    tables
+}
+
+/// Rules of one direction clustered into lattice lines.
+struct LatticeLines<'a> {
+    lines: Vec<(f32, Vec<&'a Segment>)>,
+}
+
+impl<'a> LatticeLines<'a> {
+    fn new(segs: &[&'a Segment], tol: f32) -> Self {
+        let mut sorted: Vec<&Segment> = segs.to_vec();
+        sorted.sort_by(|a, b| a.mid_pos().total_cmp(&b.mid_pos()));
+        let mut lines: Vec<(f32, Vec<&Segment>)> = Vec::new();
+        for s in sorted {
+            match lines.last_mut() {
+                Some((pos, members)) if s.mid_pos() - *pos <= tol => {
+                    members.push(s);
+                    let n = members.len() as f32;
+                    *pos = members.iter().map(|m| m.mid_pos()).sum::<f32>() / n;
+                }
+                _ => lines.push((s.mid_pos(), vec![s])),
+            }
+        }
+        LatticeLines { lines }
+    }
+
+    fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    fn pos(&self, i: usize) -> f32 {
+        self.lines[i].0
+    }
+
+    /// Where line `i` lies across at `t` along it, from its nearest member rule.
+    fn pos_at(&self, i: usize, t: f32) -> f32 {
+        let nearest = self.lines[i].1.iter().min_by_key(|s| {
+            let d = if t < s.start as f32 {
+                s.start as f32 - t
+            } else if t > s.end as f32 {
+                t - s.end as f32
+            } else {
+                0.0
+            };
+            d as i64
+        });
+        nearest.map(|s| s.pos_at(t)).unwrap_or(self.lines[i].0)
+    }
+
+    /// Whether line `i` has ink over most of `from..to`.
+    fn covers(&self, i: usize, from: f32, to: f32) -> bool {
+        let need = (to - from) * 0.5;
+        self.lines[i]
+            .1
+            .iter()
+            .any(|s| (s.end as f32).min(to) - (s.start as f32).max(from) >= need)
+    }
+}
+
+fn table_from_rules(h: &[&Segment], v: &[&Segment], tol: f32) -> Option<TableGrid> {
+    let rows = LatticeLines::new(h, tol);
+    let cols = LatticeLines::new(v, tol);
+    if rows.len() < 2 || cols.len() < 2 {
+        return None;
+    }
+    let (nr, nc) = (rows.len() - 1, cols.len() - 1);
+    let mut uf = UnionFind::new(nr * nc);
+    for r in 0..nr {
+        for c in 0..nc {
+            let (x0, x1) = (cols.pos(c), cols.pos(c + 1));
+            let (y0, y1) = (rows.pos(r), rows.pos(r + 1));
+            if c + 1 < nc && !cols.covers(c + 1, y0, y1) {
+                uf.union(r * nc + c, r * nc + c + 1);
+            }
+            if r + 1 < nr && !rows.covers(r + 1, x0, x1) {
+                uf.union(r * nc + c, (r + 1) * nc + c);
+            }
+        }
+    }
+    let mut spans: std::collections::BTreeMap<usize, (usize, usize, usize, usize)> =
+        Default::default();
+    for r in 0..nr {
+        for c in 0..nc {
+            let e = spans.entry(uf.find(r * nc + c)).or_insert((r, c, r, c));
+            e.0 = e.0.min(r);
+            e.1 = e.1.min(c);
+            e.2 = e.2.max(r);
+            e.3 = e.3.max(c);
+        }
+    }
+    let mut cells: Vec<GridCell> = spans
+        .into_values()
+        .map(|(r0, c0, r1, c1)| {
+            let ym = (rows.pos(r0) + rows.pos(r1 + 1)) / 2.0;
+            let xm = (cols.pos(c0) + cols.pos(c1 + 1)) / 2.0;
+            GridCell {
+                row: r0,
+                col: c0,
+                row_span: r1 - r0 + 1,
+                col_span: c1 - c0 + 1,
+                bbox: PixelBox::from_corners(
+                    cols.pos_at(c0, ym).round() as i32,
+                    rows.pos_at(r0, xm).round() as i32,
+                    cols.pos_at(c1 + 1, ym).round() as i32,
+                    rows.pos_at(r1 + 1, xm).round() as i32,
+                ),
+            }
+        })
+        .collect();
+    cells.sort_by_key(|c| (c.row, c.col));
+    let bbox = cells
+        .iter()
+        .fold(PixelBox::default(), |b, c| b.union(&c.bbox));
+    Some(TableGrid {
+        bbox,
+        n_rows: nr,
+        n_cols: nc,
+        cells,
+    })
+}
+
+/// Paints the rules white, `pad` pixels around, so cell crops hold only their text.
+pub fn erase_rules(gray: &mut GrayImage, rules: &Rules, pad: i32) {
+    let (w, h) = (gray.width() as i32, gray.height() as i32);
+    let mut paint = |x: i32, y: i32| {
+        if x >= 0 && y >= 0 && x < w && y < h {
+            gray.put_pixel(x as u32, y as u32, image::Luma([255]));
+        }
+    };
+    for s in &rules.horizontal {
+        for r in &s.runs {
+            for y in r.pos - pad..=r.pos + pad {
+                for x in r.start - pad..r.end + pad {
+                    paint(x, y);
+                }
+            }
+        }
+    }
+    for s in &rules.vertical {
+        for r in &s.runs {
+            for x in r.pos - pad..=r.pos + pad {
+                for y in r.start - pad..r.end + pad {
+                    paint(x, y);
+                }
+            }
+        }
+    }
+}
+
+struct UnionFind {
+    parent: Vec<usize>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        UnionFind {
+            parent: (0..n).collect(),
+        }
+    }
+
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            self.parent[ra.max(rb)] = ra.min(rb);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

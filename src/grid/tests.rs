@@ -1,0 +1,187 @@
+//! Tests of grid building on small synthetic pages drawn at 300 dpi.
+
+use super::*;
+use crate::normalize::{normalize, NormalizeOptions};
+use image::Luma;
+use imageproc::drawing::draw_filled_rect_mut;
+use imageproc::rect::Rect;
+
+const DPI: u32 = 300;
+const INK: Luma<u8> = Luma([30]);
+
+fn blank() -> GrayImage {
+    GrayImage::from_pixel(1400, 1000, Luma([245]))
+}
+
+fn hline(img: &mut GrayImage, y: i32, x0: i32, x1: i32) {
+    draw_filled_rect_mut(img, Rect::at(x0, y - 1).of_size((x1 - x0) as u32, 3), INK);
+}
+
+fn vline(img: &mut GrayImage, x: i32, y0: i32, y1: i32) {
+    draw_filled_rect_mut(img, Rect::at(x - 1, y0).of_size(3, (y1 - y0) as u32), INK);
+}
+
+/// A full lattice: every row line spans all columns and vice versa.
+fn lattice(img: &mut GrayImage, xs: &[i32], ys: &[i32]) {
+    for &y in ys {
+        hline(img, y, xs[0], *xs.last().unwrap() + 1);
+    }
+    for &x in xs {
+        vline(img, x, ys[0], *ys.last().unwrap() + 1);
+    }
+}
+
+fn tables_of(img: &GrayImage) -> Vec<TableGrid> {
+    let ink = InkMask::from_gray_threshold(img, 128);
+    detect_tables(&ink, DPI, &GridOptions::default()).0
+}
+
+const XS: [i32; 5] = [100, 500, 750, 1000, 1250];
+const YS: [i32; 5] = [100, 180, 260, 340, 420];
+
+#[test]
+fn plain_lattice_gives_every_cell() {
+    let mut img = blank();
+    lattice(&mut img, &XS, &YS);
+    let t = tables_of(&img);
+    assert_eq!(t.len(), 1);
+    assert_eq!((t[0].n_rows, t[0].n_cols, t[0].cells.len()), (4, 4, 16));
+    let c = &t[0].cells[5];
+    assert_eq!((c.row, c.col, c.row_span, c.col_span), (1, 1, 1, 1));
+    assert!(
+        (c.bbox.x0 - 500).abs() <= 2 && (c.bbox.y1 - 260).abs() <= 2,
+        "{:?}",
+        c.bbox
+    );
+}
+
+#[test]
+fn missing_rules_make_spanning_cells() {
+    // Row 0 is one cell across; column 0 spans rows 1–3 (no row rules inside it).
+    let mut img = blank();
+    hline(&mut img, YS[0], XS[0], XS[4] + 1);
+    hline(&mut img, YS[1], XS[0], XS[4] + 1);
+    hline(&mut img, YS[2], XS[1], XS[4] + 1);
+    hline(&mut img, YS[3], XS[1], XS[4] + 1);
+    hline(&mut img, YS[4], XS[0], XS[4] + 1);
+    vline(&mut img, XS[0], YS[0], YS[4] + 1);
+    vline(&mut img, XS[4], YS[0], YS[4] + 1);
+    for &x in &XS[1..4] {
+        vline(&mut img, x, YS[1], YS[4] + 1);
+    }
+    let t = &tables_of(&img)[0];
+    let spans: Vec<(usize, usize, usize, usize)> = t
+        .cells
+        .iter()
+        .map(|c| (c.row, c.col, c.row_span, c.col_span))
+        .collect();
+    assert!(spans.contains(&(0, 0, 1, 4)), "{spans:?}");
+    assert!(spans.contains(&(1, 0, 3, 1)), "{spans:?}");
+    assert_eq!(t.cells.len(), 1 + 1 + 9);
+}
+
+#[test]
+fn short_rules_between_spanning_rows_are_kept() {
+    // Row 1 is one cell across; row 0's column rules are only a row high.
+    let mut img = blank();
+    for &y in &YS {
+        hline(&mut img, y, XS[0], XS[4] + 1);
+    }
+    vline(&mut img, XS[0], YS[0], YS[4] + 1);
+    vline(&mut img, XS[4], YS[0], YS[4] + 1);
+    for &x in &XS[1..4] {
+        vline(&mut img, x, YS[0], YS[1] + 1);
+        vline(&mut img, x, YS[2], YS[4] + 1);
+    }
+    let t = &tables_of(&img)[0];
+    let row0: Vec<&GridCell> = t.cells.iter().filter(|c| c.row == 0).collect();
+    assert_eq!(row0.len(), 4, "{row0:?}");
+    assert!(t.cells.iter().any(|c| c.row == 1 && c.col_span == 4));
+}
+
+#[test]
+fn broken_faded_rules_still_make_the_lattice() {
+    let mut img = blank();
+    lattice(&mut img, &XS, &YS);
+    // Knock 25 px holes into every rule every 120 px.
+    for &y in &YS {
+        for x in (XS[0] + 60..XS[4] - 30).step_by(120) {
+            draw_filled_rect_mut(&mut img, Rect::at(x, y - 2).of_size(25, 5), Luma([245]));
+        }
+    }
+    for &x in &XS {
+        for y in (YS[0] + 30..YS[4] - 30).step_by(120) {
+            draw_filled_rect_mut(&mut img, Rect::at(x - 2, y).of_size(5, 25), Luma([245]));
+        }
+    }
+    let t = tables_of(&img);
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].cells.len(), 16);
+}
+
+#[test]
+fn double_rules_are_one_line() {
+    let mut img = blank();
+    lattice(&mut img, &XS, &YS);
+    hline(&mut img, YS[0] + 6, XS[0], XS[4]);
+    vline(&mut img, XS[4] - 6, YS[0], YS[4]);
+    assert_eq!(tables_of(&img)[0].cells.len(), 16);
+}
+
+#[test]
+fn text_strokes_inside_cells_make_no_rules() {
+    let mut img = blank();
+    lattice(&mut img, &XS, &YS);
+    // Glyph-sized bars: horizontal strokes in a row and a tall stroke, as in 一二三 and 十.
+    for i in 0..8 {
+        draw_filled_rect_mut(&mut img, Rect::at(130 + i * 40, 140).of_size(34, 3), INK);
+    }
+    draw_filled_rect_mut(&mut img, Rect::at(600, 200).of_size(3, 45), INK);
+    assert_eq!(tables_of(&img)[0].cells.len(), 16);
+}
+
+#[test]
+fn underline_outside_a_table_is_not_a_table() {
+    let mut img = blank();
+    lattice(&mut img, &XS, &YS);
+    hline(&mut img, 700, 200, 900);
+    let t = tables_of(&img);
+    assert_eq!(t.len(), 1);
+    assert!(t[0].bbox.y1 < 500);
+}
+
+#[test]
+fn skewed_table_is_straightened_then_read() {
+    for angle in [-2.5f32, 1.2] {
+        let mut img = blank();
+        lattice(&mut img, &XS, &YS);
+        let tilted = imageproc::geometric_transformations::rotate_about_center(
+            &img,
+            angle.to_radians(),
+            imageproc::geometric_transformations::Interpolation::Bilinear,
+            imageproc::geometric_transformations::Border::Constant(Luma([245])),
+        );
+        let page = normalize(tilted, DPI, &NormalizeOptions::default());
+        assert!(
+            (page.skew_deg - angle).abs() < 0.15,
+            "{angle}: {}",
+            page.skew_deg
+        );
+        let t = detect_tables(&page.ink, DPI, &GridOptions::default()).0;
+        assert_eq!(t.len(), 1, "{angle}");
+        assert_eq!(t[0].cells.len(), 16, "{angle}");
+    }
+}
+
+#[test]
+fn erasing_rules_leaves_cell_text() {
+    let mut img = blank();
+    lattice(&mut img, &XS, &YS);
+    draw_filled_rect_mut(&mut img, Rect::at(600, 210).of_size(10, 30), INK);
+    let ink = InkMask::from_gray_threshold(&img, 128);
+    let (_, rules) = detect_tables(&ink, DPI, &GridOptions::default());
+    erase_rules(&mut img, &rules, 2);
+    assert_eq!(img.get_pixel(300, YS[1] as u32).0[0], 255);
+    assert_eq!(img.get_pixel(XS[1] as u32, 300).0[0], 255);
+    assert_eq!(img.get_pixel(605, 220).0[0], 30);
+}

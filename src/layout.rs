@@ -1,0 +1,329 @@
+//! Layout: decides which cells hold values, then maps the rows of every table found
+//! onto the model's tables, templates, rows and columns.
+//!
+//! Rows are matched in order against the format's known row sequence (table
+//! `active_disclosure`, then `applications`, then the fifteen-number row of
+//! `reviews_litigation`) by dynamic programming over label similarity, so one garbled
+//! label, a missing row or an extra header row does not derail the rest. Each template
+//! pairing (2019/2021 for the first two tables) is tried and the best-scoring kept.
+
+use crate::crop::CellInk;
+use crate::geometry::PixelBox;
+use crate::grid::{GridCell, TableGrid};
+use crate::labels::best_similarity;
+use crate::model::{Cell, Status, Table};
+use crate::ocr::{ReadKind, Reading};
+use crate::template::{self, RowSpec, TableSpec, Template, ValueKind, REVIEW_COLS, REVIEW_ROWS};
+use crate::value::{parse, to_json, Parsed};
+
+/// Decides per cell whether it holds a value (read as a number) or a label: value
+/// columns are those where most single-column cells are shaped like numbers, and in
+/// them a cell is a value if it is, or its row's other value cells are.
+pub fn assign_kinds(grid: &TableGrid, inks: &[CellInk]) -> Vec<ReadKind> {
+    let mut votes = vec![(0usize, 0usize); grid.n_cols];
+    for (cell, ink) in grid.cells.iter().zip(inks) {
+        if cell.col_span == 1 && ink.content.is_some() {
+            votes[cell.col].1 += 1;
+            if ink.numeric_shape {
+                votes[cell.col].0 += 1;
+            }
+        }
+    }
+    let value_col: Vec<bool> = votes
+        .iter()
+        .map(|&(n, all)| all > 0 && n * 2 >= all)
+        .collect();
+    let mut row_votes = vec![(0usize, 0usize); grid.n_rows];
+    for (cell, ink) in grid.cells.iter().zip(inks) {
+        if value_col[cell.col] && ink.content.is_some() {
+            row_votes[cell.row].1 += 1;
+            if ink.numeric_shape {
+                row_votes[cell.row].0 += 1;
+            }
+        }
+    }
+    grid.cells
+        .iter()
+        .zip(inks)
+        .map(|(cell, ink)| {
+            let (n, all) = row_votes[cell.row];
+            let row_numeric = all > 0 && n * 2 > all;
+            if value_col[cell.col] && (ink.content.is_none() || ink.numeric_shape || row_numeric) {
+                ReadKind::Number
+            } else {
+                ReadKind::Text
+            }
+        })
+        .collect()
+}
+
+/// A cell after reading.
+#[derive(Clone, Debug)]
+pub struct ReadCell {
+    pub grid: GridCell,
+    pub kind: ReadKind,
+    /// Empty cells carry an empty reading.
+    pub reading: Reading,
+}
+
+/// A table after reading, on its page.
+#[derive(Clone, Debug)]
+pub struct ReadTable {
+    pub page: usize,
+    pub bbox: PixelBox,
+    pub n_cols: usize,
+    pub n_rows: usize,
+    pub cells: Vec<ReadCell>,
+}
+
+/// One printed row: its innermost label and its value cells, left to right.
+struct ObservedRow<'a> {
+    table: &'a ReadTable,
+    leaf: String,
+    values: Vec<&'a ReadCell>,
+}
+
+fn observed_rows(tables: &[ReadTable]) -> Vec<ObservedRow<'_>> {
+    let mut out = Vec::new();
+    for t in tables {
+        for r in 0..t.n_rows {
+            let mut values: Vec<&ReadCell> = t
+                .cells
+                .iter()
+                .filter(|c| c.kind == ReadKind::Number && c.grid.row == r)
+                .collect();
+            values.sort_by_key(|c| c.grid.col);
+            let first_value_col = values.first().map(|c| c.grid.col).unwrap_or(usize::MAX);
+            let leaf = t
+                .cells
+                .iter()
+                .filter(|c| {
+                    c.kind == ReadKind::Text
+                        && c.grid.row <= r
+                        && r < c.grid.row + c.grid.row_span
+                        && c.grid.col < first_value_col
+                        && !c.reading.text.is_empty()
+                })
+                .max_by_key(|c| c.grid.col)
+                .map(|c| c.reading.text.clone())
+                .unwrap_or_default();
+            out.push(ObservedRow {
+                table: t,
+                leaf,
+                values,
+            });
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy)]
+enum Expected {
+    Row(&'static TableSpec, &'static RowSpec),
+    Reviews,
+}
+
+/// Matches weaker than this are not the row, whatever the order says.
+const MIN_SIMILARITY: f32 = 0.45;
+/// Each match must beat this to be worth taking; keeps noise rows unmatched.
+const MATCH_COST: f32 = 0.3;
+
+fn score(o: &ObservedRow, e: Expected) -> f32 {
+    match e {
+        Expected::Reviews => match o.values.len() {
+            15 => 1.0,
+            13..=17 => 0.6,
+            _ => 0.0,
+        },
+        Expected::Row(_, spec) => {
+            if o.values.is_empty() || o.leaf.is_empty() {
+                return 0.0;
+            }
+            let sim = best_similarity(&o.leaf, spec.labels);
+            let fits =
+                o.values.len() == spec.cols.len() || (spec.cols.len() == 7 && o.values.len() > 7);
+            sim * if fits { 1.0 } else { 0.8 }
+        }
+    }
+}
+
+/// Order-preserving best matching of observed to expected rows.
+fn align(obs: &[ObservedRow], exp: &[Expected]) -> (f32, Vec<(usize, usize)>) {
+    let (n, m) = (obs.len(), exp.len());
+    let mut dp = vec![vec![0f32; m + 1]; n + 1];
+    let mut s = vec![vec![0f32; m]; n];
+    for i in 0..n {
+        for j in 0..m {
+            s[i][j] = score(&obs[i], exp[j]);
+        }
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let mut best = dp[i - 1][j].max(dp[i][j - 1]);
+            if s[i - 1][j - 1] >= MIN_SIMILARITY {
+                best = best.max(dp[i - 1][j - 1] + s[i - 1][j - 1] - MATCH_COST);
+            }
+            dp[i][j] = best;
+        }
+    }
+    let mut pairs = Vec::new();
+    let (mut i, mut j) = (n, m);
+    while i > 0 && j > 0 {
+        if dp[i][j] == dp[i - 1][j] {
+            i -= 1;
+        } else if dp[i][j] == dp[i][j - 1] {
+            j -= 1;
+        } else {
+            pairs.push((i - 1, j - 1));
+            i -= 1;
+            j -= 1;
+        }
+    }
+    pairs.reverse();
+    (dp[n][m], pairs)
+}
+
+/// The model's tables from the tables read, with the template of each.
+pub fn map_tables(tables: &[ReadTable]) -> Vec<Table> {
+    let obs = observed_rows(tables);
+    struct Best {
+        score: f32,
+        exp: Vec<Expected>,
+        pairs: Vec<(usize, usize)>,
+    }
+    let mut best: Option<Best> = None;
+    for active in template::active_specs() {
+        for apps in template::application_specs() {
+            let exp: Vec<Expected> = active
+                .rows
+                .iter()
+                .map(|r| Expected::Row(active, r))
+                .chain(apps.rows.iter().map(|r| Expected::Row(apps, r)))
+                .chain([Expected::Reviews])
+                .collect();
+            let (score, pairs) = align(&obs, &exp);
+            if best.as_ref().is_none_or(|b| score > b.score + 1e-6) {
+                best = Some(Best { score, exp, pairs });
+            }
+        }
+    }
+    let Some(Best { exp, pairs, .. }) = best else {
+        return Vec::new();
+    };
+    let mut out: Vec<Table> = Vec::new();
+    for (oi, ei) in pairs {
+        let o = &obs[oi];
+        let (table_id, tpl, cells) = match exp[ei] {
+            Expected::Reviews => (
+                "reviews_litigation",
+                reviews_template(&out),
+                review_cells(o),
+            ),
+            Expected::Row(spec, row) => (spec.id, spec.template, row_cells(o, row)),
+        };
+        let table = match out.iter_mut().find(|t| t.id == table_id) {
+            Some(t) => t,
+            None => {
+                out.push(Table {
+                    id: table_id,
+                    template: tpl.as_str(),
+                    page: o.table.page,
+                    bbox: o.table.bbox,
+                    cells: Vec::new(),
+                });
+                out.last_mut().expect("just pushed")
+            }
+        };
+        table.cells.extend(cells);
+    }
+    out
+}
+
+/// The review table is the same in both formats; it follows the applications table's.
+fn reviews_template(found: &[Table]) -> Template {
+    match found
+        .iter()
+        .find(|t| t.id == "applications")
+        .map(|t| t.template)
+    {
+        Some("2019") => Template::Y2019,
+        _ => Template::Y2021,
+    }
+}
+
+fn make_cell(
+    row: &'static str,
+    col: &'static str,
+    kind: ValueKind,
+    c: &ReadCell,
+    page: usize,
+) -> Cell {
+    let text = c.reading.text.clone();
+    let (value, confidence) = match parse(&text, kind) {
+        Parsed::Empty => (None, c.reading.confidence),
+        Parsed::Number(d) => (to_json(&d), c.reading.confidence),
+        Parsed::Unreadable => (None, 0.0),
+    };
+    Cell {
+        row,
+        col,
+        value,
+        text,
+        confidence,
+        page,
+        bbox: c.grid.bbox,
+        status: Status::Ok,
+        symbols: c.reading.symbols.clone(),
+    }
+}
+
+fn row_cells(o: &ObservedRow, row: &'static RowSpec) -> Vec<Cell> {
+    let n = row.cols.len();
+    let page = o.table.page;
+    let chosen: Vec<(usize, &ReadCell)> = if o.values.len() >= n {
+        // Extra value cells on the left of an applicant row are misread labels.
+        let skip = if n == 7 { o.values.len() - n } else { 0 };
+        o.values
+            .iter()
+            .skip(skip)
+            .take(n)
+            .copied()
+            .enumerate()
+            .collect()
+    } else if n == 7 {
+        // Place each cell by its distance from the table's right edge.
+        o.values
+            .iter()
+            .filter_map(|c| {
+                let from_right = o.table.n_cols.checked_sub(c.grid.col + c.grid.col_span)?;
+                (from_right < n).then(|| (n - 1 - from_right, *c))
+            })
+            .collect()
+    } else {
+        o.values.iter().copied().enumerate().collect()
+    };
+    chosen
+        .into_iter()
+        .map(|(k, c)| make_cell(row.id, row.cols[k].0, row.cols[k].1, c, page))
+        .collect()
+}
+
+fn review_cells(o: &ObservedRow) -> Vec<Cell> {
+    o.values
+        .iter()
+        .take(15)
+        .enumerate()
+        .map(|(k, c)| {
+            make_cell(
+                REVIEW_ROWS[k / 5],
+                REVIEW_COLS[k % 5],
+                ValueKind::Count,
+                c,
+                o.table.page,
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,238 @@
+//! Tests of row mapping on synthetic read tables, no OCR or images involved.
+
+use super::*;
+use crate::template::{ACTIVE_2019, ACTIVE_2021, APPLICATIONS_2019, APPLICATIONS_2021};
+
+/// A table whose every row is a label cell followed by value cells; `""` as a label
+/// makes a row without one (the review table's data row).
+fn table(page: usize, rows: &[(&str, Vec<&str>)]) -> ReadTable {
+    let n_cols = rows.iter().map(|r| r.1.len() + 1).max().unwrap_or(1);
+    let mut cells = Vec::new();
+    for (r, (label, values)) in rows.iter().enumerate() {
+        let cell = |col: usize, span: usize, kind: ReadKind, text: &str| ReadCell {
+            grid: GridCell {
+                row: r,
+                col,
+                row_span: 1,
+                col_span: span,
+                bbox: PixelBox::from_corners(
+                    col as i32 * 100,
+                    r as i32 * 40,
+                    (col + span) as i32 * 100,
+                    r as i32 * 40 + 40,
+                ),
+            },
+            kind,
+            reading: Reading {
+                text: text.to_string(),
+                confidence: 0.95,
+                symbols: Vec::new(),
+            },
+        };
+        let label_span = n_cols - values.len();
+        cells.push(cell(0, label_span, ReadKind::Text, label));
+        for (k, v) in values.iter().enumerate() {
+            cells.push(cell(label_span + k, 1, ReadKind::Number, v));
+        }
+    }
+    ReadTable {
+        page,
+        bbox: PixelBox::from_corners(0, 0, n_cols as i32 * 100, rows.len() as i32 * 40),
+        n_cols,
+        n_rows: rows.len(),
+        cells,
+    }
+}
+
+fn value(tables: &[Table], t: &str, r: &str, c: &str) -> Option<String> {
+    tables
+        .iter()
+        .filter(|x| x.id == t)
+        .flat_map(|x| x.cells.iter())
+        .find(|x| x.row == r && x.col == c)
+        .map(|x| {
+            x.value
+                .as_ref()
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "null".into())
+        })
+}
+
+fn printed(
+    spec: &TableSpec,
+    garble: impl Fn(&str) -> String,
+    value_of: impl Fn(usize) -> String,
+) -> Vec<(String, Vec<String>)> {
+    spec.rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                garble(r.labels[0]),
+                (0..r.cols.len()).map(|_| value_of(i)).collect(),
+            )
+        })
+        .collect()
+}
+
+fn as_rows(p: &[(String, Vec<String>)]) -> Vec<(&str, Vec<&str>)> {
+    p.iter()
+        .map(|(l, v)| (l.as_str(), v.iter().map(String::as_str).collect()))
+        .collect()
+}
+
+#[test]
+fn full_2021_report_maps_every_row_and_template() {
+    let active = printed(&ACTIVE_2021, |l| l.to_string(), |i| i.to_string());
+    let mut apps = vec![("(本列数据的勾稽关系为…)".to_string(), vec![])];
+    apps.extend(printed(
+        &APPLICATIONS_2021,
+        |l| format!("（一）{l}"),
+        |i| (i + 10).to_string(),
+    ));
+    let reviews = vec![(
+        "".to_string(),
+        (0..15).map(|k| k.to_string()).collect::<Vec<_>>(),
+    )];
+    let read = vec![
+        table(2, &as_rows(&active)),
+        table(3, &as_rows(&apps)),
+        table(4, &as_rows(&reviews)),
+    ];
+    let out = map_tables(&read);
+    let ids: Vec<(&str, &str)> = out.iter().map(|t| (t.id, t.template)).collect();
+    assert_eq!(
+        ids,
+        [
+            ("active_disclosure", "2021"),
+            ("applications", "2021"),
+            ("reviews_litigation", "2021")
+        ]
+    );
+    assert_eq!(
+        value(
+            &out,
+            "active_disclosure",
+            "administrative_license",
+            "decisions"
+        )
+        .as_deref(),
+        Some("2")
+    );
+    assert_eq!(
+        value(&out, "applications", "other_other", "total").as_deref(),
+        Some("32")
+    );
+    assert_eq!(
+        value(&out, "applications", "carried_forward", "natural_person").as_deref(),
+        Some("34")
+    );
+    assert_eq!(
+        value(
+            &out,
+            "reviews_litigation",
+            "litigation_after_review",
+            "total"
+        )
+        .as_deref(),
+        Some("14")
+    );
+    assert_eq!(out[1].cells.len(), 25 * 7);
+    assert_eq!(out[1].page, 3);
+}
+
+#[test]
+fn report_of_2019_format_is_told_apart() {
+    let active = printed(&ACTIVE_2019, |l| l.to_string(), |_| "1".into());
+    let apps = printed(&APPLICATIONS_2019, |l| l.to_string(), |_| "0".into());
+    let read = vec![table(1, &as_rows(&active)), table(2, &as_rows(&apps))];
+    let out = map_tables(&read);
+    assert_eq!(out[0].template, "2019");
+    assert_eq!(out[1].template, "2019");
+    assert!(value(&out, "applications", "other", "total").is_some());
+    assert!(value(&out, "applications", "other_other", "total").is_none());
+    assert!(value(&out, "active_disclosure", "government_procurement", "items").is_some());
+}
+
+#[test]
+fn table_split_across_pages_and_garbled_labels_still_map() {
+    let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
+    // Garbles seen in OCR: dropped and swapped characters, stray spaces.
+    apps[4].0 = "1 属 于 国 家 秘 蜜".into();
+    apps[13].0 = "2.没有现成信息需要另行制".into();
+    let (first, second) = apps.split_at(10);
+    let read = vec![table(3, &as_rows(first)), table(4, &as_rows(second))];
+    let out = map_tables(&read);
+    let apps = out.iter().find(|t| t.id == "applications").unwrap();
+    assert_eq!(apps.cells.len(), 25 * 7);
+    assert_eq!(
+        value(&out, "applications", "withheld_state_secret", "total").as_deref(),
+        Some("4")
+    );
+    let c = apps
+        .cells
+        .iter()
+        .find(|c| c.row == "unavailable_needs_creation")
+        .unwrap();
+    assert_eq!(
+        (c.page, c.value.as_ref().map(|v| v.to_string())),
+        (4, Some("13".to_string()))
+    );
+}
+
+#[test]
+fn a_missing_row_leaves_the_others_in_place() {
+    let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
+    apps.remove(6);
+    let out = map_tables(&[table(1, &as_rows(&apps))]);
+    assert!(value(&out, "applications", "withheld_security_stability", "total").is_none());
+    assert_eq!(
+        value(&out, "applications", "withheld_third_party", "total").as_deref(),
+        Some("6")
+    );
+}
+
+#[test]
+fn value_columns_come_from_the_shape_of_their_ink() {
+    use crate::crop::CellInk;
+    let (rows, cols) = (4usize, 4usize);
+    let grid = TableGrid {
+        bbox: PixelBox::from_corners(0, 0, 400, 160),
+        n_rows: rows,
+        n_cols: cols,
+        cells: (0..rows * cols)
+            .map(|i| {
+                let (r, c) = ((i / cols) as i32, (i % cols) as i32);
+                GridCell {
+                    row: i / cols,
+                    col: i % cols,
+                    row_span: 1,
+                    col_span: 1,
+                    bbox: PixelBox::from_corners(c * 100, r * 40, c * 100 + 100, r * 40 + 40),
+                }
+            })
+            .collect(),
+    };
+    let ink = |numeric: bool| CellInk::summary(Some(PixelBox::from_corners(0, 0, 10, 10)), numeric);
+    // A header row of text, then three data rows; in the second one a value's digits
+    // ran together into a square blob.
+    let shapes = [
+        [false, false, false, false],
+        [false, true, true, true],
+        [false, false, true, true],
+        [false, true, true, true],
+    ];
+    let inks: Vec<CellInk> = shapes.iter().flatten().map(|&n| ink(n)).collect();
+    let kinds = assign_kinds(&grid, &inks);
+    use ReadKind::*;
+    let expected: Vec<ReadKind> = [
+        [Text; 4],
+        [Text, Number, Number, Number],
+        [Text, Number, Number, Number],
+        [Text, Number, Number, Number],
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    assert_eq!(kinds, expected);
+}

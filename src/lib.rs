@@ -1,0 +1,28 @@
+//! nianbao: turns scanned 政府信息公开工作年度报告 into the exact, structured data of
+//! `report-model.md`, every cell with a confidence, its page and its pixel box.
+//!
+//! The stages, one module each: [`rasterize`] → [`normalize`] → [`grid`] → [`crop`] +
+//! [`ocr`] → [`layout`] (mapping onto [`template`]) → [`fields`] → [`review`]; the
+//! [`engine::Engine`] runs them, and [`batch`] runs many files with per-file errors.
+
+pub mod batch;
+pub mod checks;
+pub mod crop;
+pub mod debug;
+pub mod engine;
+pub mod error;
+pub mod fields;
+pub mod geometry;
+pub mod grid;
+pub mod labels;
+pub mod layout;
+pub mod model;
+pub mod normalize;
+pub mod ocr;
+pub mod rasterize;
+pub mod review;
+pub mod template;
+pub mod value;
+
+pub use engine::{Engine, EngineOptions};
+pub use error::{Error, Result};

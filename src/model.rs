@@ -1,0 +1,109 @@
+//! Model: the JSON document of `report-model.md` — the contract every consumer reads.
+
+use crate::geometry::PixelBox;
+use crate::ocr::Symbol;
+use serde::Serialize;
+
+pub const MODEL_NAME: &str = "gov-info-annual-report";
+pub const MODEL_VERSION: u32 = 1;
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Document {
+    pub model: &'static str,
+    pub model_version: u32,
+    pub source: Source,
+    pub report: ReportFields,
+    pub preamble: String,
+    pub sections: Vec<Section>,
+    pub tables: Vec<Table>,
+    pub checks: Vec<Check>,
+    pub review: Vec<ReviewItem>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Source {
+    pub file: String,
+    pub sha256: String,
+    pub pages: usize,
+    pub dpi: Vec<u32>,
+}
+
+#[derive(Serialize, Debug, Clone, Default)]
+pub struct ReportFields {
+    pub organization: Option<String>,
+    pub year: Option<i32>,
+    pub template: Option<String>,
+    pub title: Option<String>,
+    pub published: Option<String>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Section {
+    pub number: String,
+    pub heading: String,
+    pub text: String,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Table {
+    pub id: &'static str,
+    pub template: &'static str,
+    pub page: usize,
+    pub bbox: PixelBox,
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Repaired,
+    Review,
+    Verified,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Cell {
+    pub row: &'static str,
+    pub col: &'static str,
+    /// A JSON number with exactly the printed digits, or null for an empty cell.
+    pub value: Option<serde_json::Number>,
+    pub text: String,
+    #[serde(serialize_with = "three_places")]
+    pub confidence: f32,
+    pub page: usize,
+    pub bbox: PixelBox,
+    pub status: Status,
+    /// Per-symbol reads with alternatives, for repair; not part of the output.
+    #[serde(skip)]
+    pub symbols: Vec<Symbol>,
+}
+
+fn three_places<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(((*v as f64) * 1000.0).round() / 1000.0)
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Check {
+    pub rule: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct ReviewItem {
+    pub table: &'static str,
+    pub row: &'static str,
+    pub col: &'static str,
+    pub reason: String,
+}
+
+impl Document {
+    pub fn cell(&self, table: &str, row: &str, col: &str) -> Option<&Cell> {
+        self.tables
+            .iter()
+            .filter(|t| t.id == table)
+            .flat_map(|t| t.cells.iter())
+            .find(|c| c.row == row && c.col == col)
+    }
+}

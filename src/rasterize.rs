@@ -1,0 +1,379 @@
+//! Rasterize: turns an input file (PDF, PNG, JPEG, TIFF) into grayscale page images
+//! at a known dpi, plus the text layer of born-digital PDF pages.
+
+use crate::error::{Error, Result};
+use crate::geometry::PixelBox;
+use crate::normalize::to_gray;
+use image::{DynamicImage, GrayImage};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+/// One page, ready for the later stages.
+pub struct PageImage {
+    /// 1-based page number.
+    pub number: usize,
+    pub gray: GrayImage,
+    pub dpi: u32,
+    /// Characters of a born-digital page's text layer, in this image's pixels.
+    pub text_layer: Option<Vec<TextChar>>,
+}
+
+/// One character of a PDF text layer.
+#[derive(Clone, Debug)]
+pub struct TextChar {
+    pub ch: char,
+    pub bbox: PixelBox,
+}
+
+/// The PDF side of rasterizing, behind a trait so later stages test without pdfium.
+pub trait PdfRasterizer: Sync {
+    fn pdf_pages(&self, bytes: &[u8], path: &Path, dpi: u32) -> Result<Vec<PageImage>>;
+}
+
+/// Pages with fewer text-layer characters than this are treated as scans: a scanner's
+/// PDF may carry a stray invisible character or two, a real text page has hundreds.
+const MIN_TEXT_LAYER_CHARS: usize = 20;
+
+/// Reads any supported input file into page images.
+pub fn load_pages(
+    path: &Path,
+    pdf: &dyn PdfRasterizer,
+    dpi: u32,
+) -> Result<(Vec<u8>, Vec<PageImage>)> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let pages = match sniff(&bytes) {
+        Some(Format::Pdf) => pdf.pdf_pages(&bytes, path, dpi)?,
+        Some(Format::Tiff) => tiff_pages(&bytes, path, dpi)?,
+        Some(Format::Png | Format::Jpeg) => {
+            let img = image::load_from_memory(&bytes).map_err(|e| image_error(path, e))?;
+            vec![PageImage {
+                number: 1,
+                gray: to_gray(&img),
+                dpi: guess_dpi(img.width(), img.height(), dpi),
+                text_layer: None,
+            }]
+        }
+        None => {
+            return Err(Error::UnknownFormat {
+                path: path.to_path_buf(),
+            })
+        }
+    };
+    if pages.is_empty() {
+        return Err(Error::NoPages {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok((bytes, pages))
+}
+
+enum Format {
+    Pdf,
+    Png,
+    Jpeg,
+    Tiff,
+}
+
+fn sniff(bytes: &[u8]) -> Option<Format> {
+    // A PDF may carry junk before its header; the format allows 1024 bytes of it.
+    let head = &bytes[..bytes.len().min(1024)];
+    if head.windows(5).any(|w| w == b"%PDF-") {
+        Some(Format::Pdf)
+    } else if bytes.starts_with(b"\x89PNG") {
+        Some(Format::Png)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(Format::Jpeg)
+    } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+        Some(Format::Tiff)
+    } else {
+        None
+    }
+}
+
+fn image_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Image {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+/// Image files rarely carry a trustworthy dpi; an A4 page's pixel width tells it.
+fn guess_dpi(width: u32, height: u32, fallback: u32) -> u32 {
+    let short_side_px = width.min(height) as f64;
+    // A4 short side is 8.27 in; accept only page-like images.
+    let dpi = short_side_px / 8.27;
+    if (70.0..=1200.0).contains(&dpi) {
+        dpi.round() as u32
+    } else {
+        fallback
+    }
+}
+
+fn tiff_pages(bytes: &[u8], path: &Path, dpi: u32) -> Result<Vec<PageImage>> {
+    use tiff::decoder::{Decoder, DecodingResult};
+    use tiff::ColorType;
+    let mut decoder = Decoder::new(Cursor::new(bytes)).map_err(|e| image_error(path, e))?;
+    let mut pages = Vec::new();
+    loop {
+        let (w, h) = decoder.dimensions().map_err(|e| image_error(path, e))?;
+        let color = decoder.colortype().map_err(|e| image_error(path, e))?;
+        let data = decoder.read_image().map_err(|e| image_error(path, e))?;
+        let DecodingResult::U8(buf) = data else {
+            return Err(image_error(path, "only 8-bit TIFF pages are supported"));
+        };
+        let img = match color {
+            ColorType::Gray(8) => GrayImage::from_raw(w, h, buf).map(DynamicImage::ImageLuma8),
+            ColorType::RGB(8) => image::RgbImage::from_raw(w, h, buf).map(DynamicImage::ImageRgb8),
+            ColorType::RGBA(8) => {
+                image::RgbaImage::from_raw(w, h, buf).map(DynamicImage::ImageRgba8)
+            }
+            other => {
+                return Err(image_error(
+                    path,
+                    format!("unsupported TIFF colour type {other:?}"),
+                ))
+            }
+        }
+        .ok_or_else(|| image_error(path, "TIFF page data is shorter than its size"))?;
+        pages.push(PageImage {
+            number: pages.len() + 1,
+            gray: to_gray(&img),
+            dpi: guess_dpi(w, h, dpi),
+            text_layer: None,
+        });
+        if !decoder.more_images() {
+            break;
+        }
+        decoder.next_image().map_err(|e| image_error(path, e))?;
+    }
+    Ok(pages)
+}
+
+/// PDFs through the pdfium shared library.
+pub struct PdfiumRasterizer {
+    pdfium: pdfium_render::prelude::Pdfium,
+}
+
+/// Where the set-up script puts pdfium, relative to the project root.
+pub const BUNDLED_PDFIUM: &str = ".nianbao/lib/libpdfium.so";
+
+impl PdfiumRasterizer {
+    /// Loads pdfium from `explicit`, else `$NIANBAO_PDFIUM`, else the set-up script's copy
+    /// (beside the working directory or the executable), else the system library.
+    pub fn load(explicit: Option<&Path>) -> Result<Self> {
+        use pdfium_render::prelude::Pdfium;
+        let mut tried: Vec<PathBuf> = Vec::new();
+        let mut candidates: Vec<PathBuf> = Vec::new();
+        if let Some(p) = explicit {
+            candidates.push(p.to_path_buf());
+        } else {
+            if let Some(p) = std::env::var_os("NIANBAO_PDFIUM") {
+                candidates.push(PathBuf::from(p));
+            }
+            candidates.push(PathBuf::from(BUNDLED_PDFIUM));
+            if let Ok(exe) = std::env::current_exe() {
+                // target/{debug,release}/nianbao → project root is three levels up.
+                for up in exe.ancestors().skip(1).take(4) {
+                    candidates.push(up.join(BUNDLED_PDFIUM));
+                }
+            }
+        }
+        for c in &candidates {
+            if c.is_file() {
+                match Pdfium::bind_to_library(c) {
+                    Ok(b) => {
+                        return Ok(Self {
+                            pdfium: Pdfium::new(b),
+                        })
+                    }
+                    Err(e) => log::warn!("{}: cannot load pdfium: {e}", c.display()),
+                }
+            }
+            tried.push(c.clone());
+        }
+        if explicit.is_none() {
+            if let Ok(b) = Pdfium::bind_to_system_library() {
+                return Ok(Self {
+                    pdfium: Pdfium::new(b),
+                });
+            }
+        }
+        let list: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+        Err(Error::PdfiumUnavailable {
+            reason: format!(
+                "tried {} and the system library; run scripts/setup.sh or pass --pdfium PATH",
+                list.join(", ")
+            ),
+        })
+    }
+}
+
+impl PdfRasterizer for PdfiumRasterizer {
+    fn pdf_pages(&self, bytes: &[u8], path: &Path, dpi: u32) -> Result<Vec<PageImage>> {
+        use pdfium_render::prelude::*;
+        let pdf_err = |e: PdfiumError| Error::Pdf {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        };
+        let doc = self
+            .pdfium
+            .load_pdf_from_byte_slice(bytes, None)
+            .map_err(pdf_err)?;
+        let mut pages = Vec::new();
+        for (index, page) in doc.pages().iter().enumerate() {
+            let (w_pt, h_pt) = (page.width().value, page.height().value);
+            if w_pt <= 1.0 || h_pt <= 1.0 {
+                return Err(Error::Pdf {
+                    path: path.to_path_buf(),
+                    reason: format!("page {} has no size", index + 1),
+                });
+            }
+            let text_chars = page
+                .text()
+                .map(|t| {
+                    t.chars()
+                        .iter()
+                        .filter(|c| c.unicode_char().is_some_and(|ch| !ch.is_whitespace()))
+                        .count()
+                })
+                .unwrap_or(0);
+            let scanned = if text_chars < MIN_TEXT_LAYER_CHARS {
+                single_page_image(&page, w_pt, h_pt)
+            } else {
+                None
+            };
+            let (gray, page_dpi, text_layer) = match scanned {
+                Some((img, native_dpi)) => (img, native_dpi, None),
+                None => {
+                    let width_px = (w_pt / 72.0 * dpi as f32).round() as i32;
+                    let config = PdfRenderConfig::new()
+                        .set_target_width(width_px)
+                        .render_form_data(false);
+                    let img = page
+                        .render_with_config(&config)
+                        .and_then(|b| b.as_image())
+                        .map_err(pdf_err)?;
+                    let img = to_gray(&img);
+                    let layer = (text_chars >= MIN_TEXT_LAYER_CHARS)
+                        .then(|| text_layer(&page, h_pt, img.width() as f32 / w_pt))
+                        .transpose()
+                        .map_err(pdf_err)?;
+                    (img, dpi, layer)
+                }
+            };
+            pages.push(PageImage {
+                number: index + 1,
+                gray,
+                dpi: page_dpi,
+                text_layer,
+            });
+        }
+        Ok(pages)
+    }
+}
+
+/// A scanner's page is one image covering the page: take it at its own resolution,
+/// so no resampling blurs the strokes.
+fn single_page_image(
+    page: &pdfium_render::prelude::PdfPage,
+    w_pt: f32,
+    h_pt: f32,
+) -> Option<(GrayImage, u32)> {
+    use pdfium_render::prelude::*;
+    let objects = page.objects();
+    if objects.len() != 1 {
+        return None;
+    }
+    let object = objects.get(0).ok()?;
+    let image_object = object.as_image_object()?;
+    let bounds = object.bounds().ok()?;
+    let covered = (bounds.width().value * bounds.height().value) / (w_pt * h_pt);
+    if covered < 0.9 {
+        return None;
+    }
+    let raw = image_object.get_raw_image().ok()?;
+    let dpi = (raw.width() as f32 / (w_pt / 72.0)).round() as u32;
+    // Landscape-stored images on portrait pages would need the page matrix; render those.
+    let same_aspect = ((raw.width() as f32 / raw.height() as f32) - (w_pt / h_pt)).abs() < 0.05;
+    (same_aspect && (50..=1200).contains(&dpi)).then(|| (to_gray(&raw), dpi))
+}
+
+fn text_layer(
+    page: &pdfium_render::prelude::PdfPage,
+    h_pt: f32,
+    px_per_pt: f32,
+) -> Result<Vec<TextChar>, pdfium_render::prelude::PdfiumError> {
+    let text = page.text()?;
+    let mut out = Vec::new();
+    for c in text.chars().iter() {
+        let Some(ch) = c.unicode_char() else { continue };
+        if ch.is_whitespace() || ch.is_control() {
+            continue;
+        }
+        let Ok(r) = c.loose_bounds() else { continue };
+        let to_px = |v: f32| (v * px_per_pt).round() as i32;
+        out.push(TextChar {
+            ch,
+            bbox: PixelBox::from_corners(
+                to_px(r.left().value),
+                to_px(h_pt - r.top().value),
+                to_px(r.right().value),
+                to_px(h_pt - r.bottom().value),
+            ),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoPdf;
+    impl PdfRasterizer for NoPdf {
+        fn pdf_pages(&self, _: &[u8], path: &Path, _: u32) -> Result<Vec<PageImage>> {
+            Err(Error::Pdf {
+                path: path.to_path_buf(),
+                reason: "no pdf in this test".into(),
+            })
+        }
+    }
+
+    fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("nianbao-raster-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    #[test]
+    fn unknown_bytes_name_the_file() {
+        let p = temp_file("notes.txt", b"hello, not an image");
+        let err = load_pages(&p, &NoPdf, 300).err().unwrap();
+        assert!(matches!(err, Error::UnknownFormat { .. }));
+        assert!(err.to_string().contains("notes.txt"));
+    }
+
+    #[test]
+    fn png_page_gets_dpi_from_a4_width() {
+        let img = GrayImage::from_pixel(1240, 1754, image::Luma([255]));
+        let mut buf = Vec::new();
+        img.write_to(&mut Cursor::new(&mut buf), image::ImageFormat::Png)
+            .unwrap();
+        let p = temp_file("page.png", &buf);
+        let (_, pages) = load_pages(&p, &NoPdf, 300).unwrap();
+        assert_eq!(pages.len(), 1);
+        assert_eq!(pages[0].dpi, 150);
+    }
+
+    #[test]
+    fn truncated_png_is_an_image_error() {
+        let p = temp_file("broken.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+        let err = load_pages(&p, &NoPdf, 300).err().unwrap();
+        assert!(matches!(err, Error::Image { .. }), "{err}");
+    }
+}

@@ -1,0 +1,237 @@
+//! Template: the national format's tables, rows, columns and printed labels, for the
+//! 2019 and 2021 versions — the ids of `report-model.md`, as data.
+
+/// Which national format a table follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Template {
+    Y2019,
+    Y2021,
+}
+
+impl Template {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Template::Y2019 => "2019",
+            Template::Y2021 => "2021",
+        }
+    }
+}
+
+/// How a column's printed values are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    Count,
+    /// Money: a decimal whose printed digits are all kept.
+    Amount,
+}
+
+/// One row of the model: its id, the printed label variants of its own (innermost)
+/// label cell, and its columns in printed order.
+#[derive(Debug)]
+pub struct RowSpec {
+    pub id: &'static str,
+    pub labels: &'static [&'static str],
+    pub cols: &'static [(&'static str, ValueKind)],
+}
+
+#[derive(Debug)]
+pub struct TableSpec {
+    pub id: &'static str,
+    pub template: Template,
+    pub rows: &'static [RowSpec],
+}
+
+use ValueKind::{Amount, Count};
+
+const DOC_COLS_2021: &[(&str, ValueKind)] =
+    &[("issued", Count), ("repealed", Count), ("in_force", Count)];
+const DOC_COLS_2019: &[(&str, ValueKind)] = &[
+    ("new_made", Count),
+    ("new_published", Count),
+    ("total_published", Count),
+];
+const ITEM_COLS_2019: &[(&str, ValueKind)] = &[
+    ("previous_year", Count),
+    ("change", Count),
+    ("decisions", Count),
+];
+const DECISIONS: &[(&str, ValueKind)] = &[("decisions", Count)];
+
+pub const ACTIVE_2021: TableSpec = TableSpec {
+    id: "active_disclosure",
+    template: Template::Y2021,
+    rows: &[
+        RowSpec {
+            id: "rules",
+            labels: &["规章"],
+            cols: DOC_COLS_2021,
+        },
+        RowSpec {
+            id: "normative_documents",
+            labels: &["行政规范性文件", "规范性文件"],
+            cols: DOC_COLS_2021,
+        },
+        RowSpec {
+            id: "administrative_license",
+            labels: &["行政许可"],
+            cols: DECISIONS,
+        },
+        RowSpec {
+            id: "administrative_penalty",
+            labels: &["行政处罚"],
+            cols: DECISIONS,
+        },
+        RowSpec {
+            id: "administrative_coercion",
+            labels: &["行政强制"],
+            cols: DECISIONS,
+        },
+        RowSpec {
+            id: "administrative_fees",
+            labels: &["行政事业性收费"],
+            cols: &[("amount", Amount)],
+        },
+    ],
+};
+
+pub const ACTIVE_2019: TableSpec = TableSpec {
+    id: "active_disclosure",
+    template: Template::Y2019,
+    rows: &[
+        RowSpec {
+            id: "rules",
+            labels: &["规章"],
+            cols: DOC_COLS_2019,
+        },
+        RowSpec {
+            id: "normative_documents",
+            labels: &["规范性文件", "行政规范性文件"],
+            cols: DOC_COLS_2019,
+        },
+        RowSpec {
+            id: "administrative_license",
+            labels: &["行政许可"],
+            cols: ITEM_COLS_2019,
+        },
+        RowSpec {
+            id: "other_management_services",
+            labels: &["其他对外管理服务事项"],
+            cols: ITEM_COLS_2019,
+        },
+        RowSpec {
+            id: "administrative_penalty",
+            labels: &["行政处罚"],
+            cols: ITEM_COLS_2019,
+        },
+        RowSpec {
+            id: "administrative_coercion",
+            labels: &["行政强制"],
+            cols: ITEM_COLS_2019,
+        },
+        RowSpec {
+            id: "administrative_fees",
+            labels: &["行政事业性收费"],
+            cols: &[("previous_year", Amount), ("change", Amount)],
+        },
+        RowSpec {
+            id: "government_procurement",
+            labels: &["政府集中采购"],
+            cols: &[("items", Count), ("amount", Amount)],
+        },
+    ],
+};
+
+/// The applicant columns of table `applications`, in printed order.
+pub const APPLICANT_COLS: &[(&str, ValueKind)] = &[
+    ("natural_person", Count),
+    ("commercial_enterprise", Count),
+    ("research_institution", Count),
+    ("social_welfare_org", Count),
+    ("legal_service_org", Count),
+    ("other_org", Count),
+    ("total", Count),
+];
+
+macro_rules! app_rows {
+    ($($id:literal => [$($label:literal),+]),+ $(,)?) => {
+        &[$(RowSpec { id: $id, labels: &[$($label),+], cols: APPLICANT_COLS }),+]
+    };
+}
+
+pub const APPLICATIONS_2021: TableSpec = TableSpec {
+    id: "applications",
+    template: Template::Y2021,
+    rows: app_rows![
+        "new_received" => ["本年新收政府信息公开申请数量"],
+        "carried_over" => ["上年结转政府信息公开申请数量"],
+        "disclosed" => ["予以公开"],
+        "partially_disclosed" => ["部分公开区分处理的只计这一情形不计其他情形"],
+        "withheld_state_secret" => ["属于国家秘密"],
+        "withheld_prohibited_by_law" => ["其他法律行政法规禁止公开"],
+        "withheld_security_stability" => ["危及三安全一稳定"],
+        "withheld_third_party" => ["保护第三方合法权益"],
+        "withheld_internal_affairs" => ["属于三类内部事务信息"],
+        "withheld_process_info" => ["属于四类过程性信息"],
+        "withheld_enforcement_files" => ["属于行政执法案卷"],
+        "withheld_query_matter" => ["属于行政查询事项"],
+        "unavailable_not_held" => ["本机关不掌握相关政府信息"],
+        "unavailable_needs_creation" => ["没有现成信息需要另行制作"],
+        "unavailable_unclear" => ["补正后申请内容仍不明确"],
+        "not_processed_petition" => ["信访举报投诉类申请"],
+        "not_processed_repeated" => ["重复申请"],
+        "not_processed_publication" => ["要求提供公开出版物"],
+        "not_processed_mass_repeated" => ["无正当理由大量反复申请"],
+        "not_processed_confirmation" => ["要求行政机关确认或重新出具已获取信息"],
+        "other_no_correction" => ["申请人无正当理由逾期不补正行政机关不再处理其政府信息公开申请"],
+        "other_unpaid_fee" => ["申请人逾期未按收费通知要求缴纳费用行政机关不再处理其政府信息公开申请"],
+        "other_other" => ["其他"],
+        "results_total" => ["总计"],
+        "carried_forward" => ["结转下年度继续办理"],
+    ],
+};
+
+pub const APPLICATIONS_2019: TableSpec = TableSpec {
+    id: "applications",
+    template: Template::Y2019,
+    rows: app_rows![
+        "new_received" => ["本年新收政府信息公开申请数量"],
+        "carried_over" => ["上年结转政府信息公开申请数量"],
+        "disclosed" => ["予以公开"],
+        "partially_disclosed" => ["部分公开区分处理的只计这一情形不计其他情形"],
+        "withheld_state_secret" => ["属于国家秘密"],
+        "withheld_prohibited_by_law" => ["其他法律行政法规禁止公开"],
+        "withheld_security_stability" => ["危及三安全一稳定"],
+        "withheld_third_party" => ["保护第三方合法权益"],
+        "withheld_internal_affairs" => ["属于三类内部事务信息"],
+        "withheld_process_info" => ["属于四类过程性信息"],
+        "withheld_enforcement_files" => ["属于行政执法案卷"],
+        "withheld_query_matter" => ["属于行政查询事项"],
+        "unavailable_not_held" => ["本机关不掌握相关政府信息"],
+        "unavailable_needs_creation" => ["没有现成信息需要另行制作"],
+        "unavailable_unclear" => ["补正后申请内容仍不明确"],
+        "not_processed_petition" => ["信访举报投诉类申请"],
+        "not_processed_repeated" => ["重复申请"],
+        "not_processed_publication" => ["要求提供公开出版物"],
+        "not_processed_mass_repeated" => ["无正当理由大量反复申请"],
+        "not_processed_confirmation" => ["要求行政机关确认或重新出具已获取信息"],
+        "other" => ["其他处理"],
+        "results_total" => ["总计"],
+        "carried_forward" => ["结转下年度继续办理"],
+    ],
+};
+
+/// The rows and columns of table `reviews_litigation`; printed as one row of fifteen.
+pub const REVIEW_ROWS: &[&str] = &[
+    "administrative_review",
+    "litigation_direct",
+    "litigation_after_review",
+];
+pub const REVIEW_COLS: &[&str] = &["upheld", "corrected", "other", "pending", "total"];
+
+pub fn active_specs() -> [&'static TableSpec; 2] {
+    [&ACTIVE_2021, &ACTIVE_2019]
+}
+
+pub fn application_specs() -> [&'static TableSpec; 2] {
+    [&APPLICATIONS_2021, &APPLICATIONS_2019]
+}
