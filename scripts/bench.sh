@@ -14,8 +14,10 @@ for d in "$bench"/cases/$glob/; do
   ln -sf "$d/scan.pdf" "$out/in/$id.pdf"
 done
 cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+# A copy, so rebuilding during a long run does not swap the binary under it.
+cp "$root/target/release/nianbao" "$out/nianbao"
 start=$(date +%s.%N)
-"$root/target/release/nianbao" convert "$out"/in/*.pdf -o "$out" --jobs "$jobs" || true
+"$out/nianbao" convert "$out"/in/*.pdf -o "$out" --jobs "$jobs" || true
 end=$(date +%s.%N)
 pages=$(python3 -c "import json,glob,sys;print(sum(json.load(open(p))['source']['pages'] for p in glob.glob(sys.argv[1]+'/*.json')))" "$out")
 echo "wall $(python3 -c "print(round($end-$start,1))") s for $pages pages with $jobs jobs"

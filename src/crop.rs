@@ -1,6 +1,7 @@
 //! Crop: what ink a cell holds (specks dropped), whether it is shaped like a number,
 //! and the padded, scaled image of it that OCR reads.
 
+use crate::blobs::{self, Blob};
 use crate::geometry::PixelBox;
 use crate::normalize::InkMask;
 use crate::ocr::ReadKind;
@@ -30,17 +31,11 @@ impl Default for CropOptions {
     }
 }
 
-/// One connected blob of ink, in page pixels.
-#[derive(Clone, Debug)]
-struct Blob {
-    bbox: PixelBox,
-    pixels: Vec<(u32, u32)>,
-}
-
 /// The ink found inside one cell.
 #[derive(Clone, Debug, Default)]
 pub struct CellInk {
-    blobs: Vec<Blob>,
+    /// Dust to whiten: small marks away from the text.
+    dust: Vec<Blob>,
     /// Box around the kept ink, in page pixels; `None` when the cell is empty.
     pub content: Option<PixelBox>,
     /// Whether the ink has the shape of a printed number: one row of narrow glyphs
@@ -78,6 +73,16 @@ pub fn analyze(
     }
     let blobs = blobs_in(erased, ink, r);
     let speck = (dpi as f32 * opts.speck_in).max(2.0) as i32;
+    // What is left of a rule after erasing: a thin sliver along the cell's edge.
+    let (remnants, blobs): (Vec<Blob>, Vec<Blob>) = blobs.into_iter().partition(|b| {
+        let (w, h) = (b.bbox.width(), b.bbox.height());
+        let thin = w.min(h) <= 2 && w.max(h) >= 4 * w.min(h);
+        let at_edge = b.bbox.x0 <= r.x0 + 1
+            || b.bbox.y0 <= r.y0 + 1
+            || b.bbox.x1 >= r.x1 - 1
+            || b.bbox.y1 >= r.y1 - 1;
+        thin && at_edge
+    });
     let (major, minor): (Vec<Blob>, Vec<Blob>) = blobs
         .into_iter()
         .partition(|b| b.bbox.width().max(b.bbox.height()) >= speck);
@@ -88,23 +93,28 @@ pub fn analyze(
         .iter()
         .fold(PixelBox::default(), |a, b| a.union(&b.bbox));
     // Small marks inside the text's band are its points and signs; outside, dust.
-    let kept_minor: Vec<Blob> = minor
-        .into_iter()
-        .filter(|b| {
-            let (cx, cy) = b.bbox.center();
-            cx >= core.x0 - speck && cx <= core.x1 + speck && cy >= core.y0 && cy <= core.y1
-        })
-        .collect();
+    let (kept_minor, mut dust): (Vec<Blob>, Vec<Blob>) = minor.into_iter().partition(|b| {
+        let (cx, cy) = b.bbox.center();
+        cx >= core.x0 - speck && cx <= core.x1 + speck && cy >= core.y0 && cy <= core.y1
+    });
     let mut heights: Vec<i32> = major.iter().map(|b| b.bbox.height()).collect();
     heights.sort_unstable();
     let tallest = *heights.last().unwrap_or(&1);
     let glyph_height = heights[heights.len() / 2].max(tallest * 2 / 3);
+    if std::env::var("CROP_PROBE").is_ok() {
+        eprintln!(
+            "probe r={:?} major={:?} minor={:?} numeric={}",
+            r,
+            major.iter().map(|b| b.bbox).collect::<Vec<_>>(),
+            kept_minor.iter().map(|b| b.bbox).collect::<Vec<_>>(),
+            is_numeric_shape(&major, &kept_minor, core)
+        );
+    }
+    dust.extend(remnants);
     let numeric_shape = is_numeric_shape(&major, &kept_minor, core);
-    let mut all = major;
-    all.extend(kept_minor);
     CellInk {
         content: Some(core),
-        blobs: all,
+        dust,
         numeric_shape,
         glyph_height,
     }
@@ -120,70 +130,22 @@ fn is_numeric_shape(major: &[Blob], minor: &[Blob], core: PixelBox) -> bool {
         .filter(|b| b.bbox.height() * 4 >= tallest * 3)
         .collect();
     let short_major = major.len() - tall.len();
+    // Digits are at most 4/5 as wide as tall; blur adds a pixel or so on every side,
+    // which matters for the 10 px digits of a 150 dpi scan.
     let narrow = tall
         .iter()
-        .all(|b| b.bbox.width() * 5 <= b.bbox.height() * 4);
+        .all(|b| b.bbox.width() * 5 <= b.bbox.height() * 4 + 10);
     narrow && short_major + minor.len() <= 2
 }
 
-/// 8-connected blobs of ink in `r`, ignoring pixels the rule eraser whitened.
+/// Blobs of ink in `r`, ignoring pixels the rule eraser whitened.
 fn blobs_in(erased: &GrayImage, ink: &InkMask, r: PixelBox) -> Vec<Blob> {
-    let (w, h) = (r.width() as usize, r.height() as usize);
-    let mut seen = vec![false; w * h];
-    let is_ink = |x: usize, y: usize| {
-        let (px, py) = (r.x0 as u32 + x as u32, r.y0 as u32 + y as u32);
-        ink.get(px, py) && erased.get_pixel(px, py).0[0] < 255
-    };
-    let mut blobs = Vec::new();
-    let mut stack = Vec::new();
-    for sy in 0..h {
-        for sx in 0..w {
-            if seen[sy * w + sx] || !is_ink(sx, sy) {
-                continue;
-            }
-            seen[sy * w + sx] = true;
-            stack.push((sx, sy));
-            let mut pixels = Vec::new();
-            let mut bbox =
-                PixelBox::from_corners(sx as i32, sy as i32, sx as i32 + 1, sy as i32 + 1);
-            while let Some((x, y)) = stack.pop() {
-                pixels.push((r.x0 as u32 + x as u32, r.y0 as u32 + y as u32));
-                bbox = bbox.union(&PixelBox::from_corners(
-                    x as i32,
-                    y as i32,
-                    x as i32 + 1,
-                    y as i32 + 1,
-                ));
-                for dy in -1i32..=1 {
-                    for dx in -1i32..=1 {
-                        let (nx, ny) = (x as i32 + dx, y as i32 + dy);
-                        if nx < 0 || ny < 0 || nx >= w as i32 || ny >= h as i32 {
-                            continue;
-                        }
-                        let (nx, ny) = (nx as usize, ny as usize);
-                        if !seen[ny * w + nx] && is_ink(nx, ny) {
-                            seen[ny * w + nx] = true;
-                            stack.push((nx, ny));
-                        }
-                    }
-                }
-            }
-            blobs.push(Blob {
-                bbox: PixelBox::from_corners(
-                    bbox.x0 + r.x0,
-                    bbox.y0 + r.y0,
-                    bbox.x1 + r.x0,
-                    bbox.y1 + r.y0,
-                ),
-                pixels,
-            });
-        }
-    }
-    blobs
+    blobs::find(r, |x, y| ink.get(x, y) && erased.get_pixel(x, y).0[0] < 255)
 }
 
-/// The image OCR reads: only the kept ink (dust whitened), padded, scaled so glyphs
-/// are about `target_glyph_px` tall. Returns the image and its effective dpi.
+/// The image OCR reads: the text's box with dust whitened (faint strokes kept as they
+/// are, for OCR to judge), padded, scaled so glyphs are about `target_glyph_px` tall.
+/// Returns the image and its effective dpi.
 pub fn render(
     erased: &GrayImage,
     cell: &CellInk,
@@ -200,35 +162,21 @@ pub fn render(
         content.y1 + margin,
     )
     .clamp_to(erased.width(), erased.height());
-    let mut keep = vec![false; b.area() as usize];
-    for blob in &cell.blobs {
+    let mut crop = image::imageops::crop_imm(
+        erased,
+        b.x0 as u32,
+        b.y0 as u32,
+        b.width() as u32,
+        b.height() as u32,
+    )
+    .to_image();
+    for blob in &cell.dust {
         for &(x, y) in &blob.pixels {
-            let (lx, ly) = (x as i32 - b.x0, y as i32 - b.y0);
-            if lx >= 0 && ly >= 0 && lx < b.width() && ly < b.height() {
-                keep[(ly * b.width() + lx) as usize] = true;
+            if b.contains_point(x as i32, y as i32) {
+                crop.put_pixel(x - b.x0 as u32, y - b.y0 as u32, Luma([255]));
             }
         }
     }
-    // Keep the gray shading next to kept ink (anti-aliased edges), whiten the rest.
-    let near_kept = |lx: i32, ly: i32| {
-        (-1..=1).any(|dy| {
-            (-1..=1).any(|dx| {
-                let (x, y) = (lx + dx, ly + dy);
-                x >= 0
-                    && y >= 0
-                    && x < b.width()
-                    && y < b.height()
-                    && keep[(y * b.width() + x) as usize]
-            })
-        })
-    };
-    let crop = GrayImage::from_fn(b.width() as u32, b.height() as u32, |lx, ly| {
-        if near_kept(lx as i32, ly as i32) {
-            *erased.get_pixel(b.x0 as u32 + lx, b.y0 as u32 + ly)
-        } else {
-            Luma([255])
-        }
-    });
     let glyph = match kind {
         // Digits are ~70% of the em; aim the em, not the digit, at the target.
         ReadKind::Number => cell.glyph_height as f32 / 0.72,

@@ -102,7 +102,8 @@ impl<'a> Engine<'a> {
         };
         let (tables, rules) = grid::detect_tables(&norm.rule_ink, page.dpi, &o.grid);
         let mut erased = norm.gray.clone();
-        grid::erase_rules(&mut erased, &rules, (page.dpi as i32 / 150).max(1));
+        // Blur spreads a rule a pixel or two beyond what binarization called ink.
+        grid::erase_rules(&mut erased, &rules, (page.dpi as i32 / 100).max(2));
         PreparedPage {
             number: page.number,
             dpi: page.dpi,
@@ -121,6 +122,7 @@ impl<'a> Engine<'a> {
     fn read_region(
         &self,
         page: &PreparedPage,
+        source: &GrayImage,
         ink: &CellInk,
         region: PixelBox,
         kind: ReadKind,
@@ -134,17 +136,8 @@ impl<'a> Engine<'a> {
                 symbols: Vec::new(),
             }));
         }
-        match crop::render(&page.erased, ink, page.dpi, kind, &self.options.crop) {
-            Some((img, dpi)) => {
-                if let Some(dir) = std::env::var_os("NIANBAO_DUMP_CROPS") {
-                    let name = format!(
-                        "p{}-{}-{}-{:?}.png",
-                        page.number, region.y0, region.x0, kind
-                    );
-                    let _ = img.save(std::path::Path::new(&dir).join(name));
-                }
-                reader.read(&img, dpi, kind).map(Some)
-            }
+        match crop::render(source, ink, page.dpi, kind, &self.options.crop) {
+            Some((img, dpi)) => reader.read(&img, dpi, kind).map(Some),
             None => Ok(None),
         }
     }
@@ -181,7 +174,7 @@ impl<'a> Engine<'a> {
                         symbols: Vec::new(),
                     }
                 } else {
-                    self.read_region(page, ink, cell.bbox, kind, reader)?
+                    self.read_region(page, &page.erased, ink, cell.bbox, kind, reader)?
                         .unwrap_or_default()
                 };
                 log::debug!(
@@ -222,8 +215,9 @@ impl<'a> Engine<'a> {
         let mut out = Vec::new();
         for l in lines {
             let region = PixelBox::from_corners(l.x0 - 4, l.y0 - 4, l.x1 + 4, l.y1 + 4);
+            // Outside tables nothing was a rule; the untouched page keeps every stroke.
             let ink = crop::analyze(
-                &page.erased,
+                &page.gray,
                 &page.ink,
                 region,
                 page.dpi,
@@ -232,34 +226,41 @@ impl<'a> Engine<'a> {
                     ..self.options.crop.clone()
                 },
             );
-            if let Some(r) = self.read_region(page, &ink, region, ReadKind::Text, reader)? {
+            if let Some(r) =
+                self.read_region(page, &page.gray, &ink, region, ReadKind::Text, reader)?
+            {
                 out.push(r.text.chars().filter(|c| !c.is_whitespace()).collect());
             }
         }
         Ok(out)
     }
 
-    /// Stage 6: title, organization, year and published date.
+    /// Stage 6: title, organization, year and published date: the title is read above
+    /// the report's first table, the date below its last, on the first and last pages.
     pub fn report_fields(
         &self,
         pages: &[PreparedPage],
+        tables: &[Table],
         reader: &mut dyn TextReader,
     ) -> Result<ReportFields> {
         let mut f = ReportFields::default();
         if let Some(first) = pages.first() {
-            let top = first
-                .tables
-                .first()
+            let (w, h) = (first.gray.width() as i32, first.gray.height() as i32);
+            let top = tables
+                .iter()
+                .filter(|t| t.page == first.number)
                 .map(|t| t.bbox.y0)
-                .unwrap_or(first.gray.height() as i32);
-            let lines = fields::text_lines(
-                &first.ink,
-                PixelBox::from_corners(0, 0, first.gray.width() as i32, top),
-                first.dpi,
-            );
-            let title = self
-                .read_lines(first, &fields::title_lines(&lines), reader)?
-                .concat();
+                .min()
+                .unwrap_or(h);
+            let lines =
+                fields::text_lines(&first.ink, PixelBox::from_corners(0, 0, w, top), first.dpi);
+            let mut title = String::new();
+            for line in fields::title_lines(&lines) {
+                title += &self.read_lines(first, &[line], reader)?.concat();
+                if title.contains("报告") {
+                    break;
+                }
+            }
             let (org, year) = fields::parse_title(&title);
             f.organization = org;
             f.year = year;
@@ -267,7 +268,17 @@ impl<'a> Engine<'a> {
         }
         if let Some(last) = pages.last() {
             let (w, h) = (last.gray.width() as i32, last.gray.height() as i32);
-            let below = last.tables.last().map(|t| t.bbox.y1).unwrap_or(0);
+            let below = tables
+                .iter()
+                .filter(|t| t.page == last.number)
+                .flat_map(|t| {
+                    t.cells
+                        .iter()
+                        .filter(|c| c.page == last.number)
+                        .map(|c| c.bbox.y1)
+                })
+                .max()
+                .unwrap_or(0);
             let lines =
                 fields::text_lines(&last.ink, PixelBox::from_corners(0, below, w, h), last.dpi);
             let tail: Vec<PixelBox> = lines.iter().rev().take(3).rev().copied().collect();
@@ -288,7 +299,7 @@ impl<'a> Engine<'a> {
         let mut report = if tables.is_empty() {
             ReportFields::default()
         } else {
-            self.report_fields(&pages, reader)?
+            self.report_fields(&pages, &tables, reader)?
         };
         report.template = tables
             .iter()

@@ -42,25 +42,22 @@ pub fn text_lines(ink: &InkMask, region: PixelBox, dpi: u32) -> Vec<PixelBox> {
     lines
 }
 
-/// The title's lines: the top lines set larger than the page's body text.
+/// Lines that may hold the title: the first, and up to two more right under it set
+/// in nearly the same size (a long title wraps).
 pub fn title_lines(lines: &[PixelBox]) -> Vec<PixelBox> {
-    if lines.is_empty() {
+    let Some(first) = lines.first() else {
         return Vec::new();
+    };
+    let mut out = vec![*first];
+    for pair in lines.windows(2).take(2) {
+        let (above, l) = (pair[0], pair[1]);
+        let close = l.y0 - above.y1 <= 2 * above.height();
+        if !close || l.height() * 10 < first.height() * 8 {
+            break;
+        }
+        out.push(l);
     }
-    let mut heights: Vec<i32> = lines.iter().map(|l| l.height()).collect();
-    heights.sort_unstable();
-    let body = heights[heights.len() / 2];
-    let big: Vec<PixelBox> = lines
-        .iter()
-        .take_while(|l| l.height() * 100 >= body * 118)
-        .take(3)
-        .copied()
-        .collect();
-    if big.is_empty() {
-        vec![lines[0]]
-    } else {
-        big
-    }
+    out
 }
 
 /// Organization and year from a title such as `某某局2021年度政府信息公开工作年度报告`.

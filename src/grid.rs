@@ -24,12 +24,19 @@ pub struct GridOptions {
     pub min_line_in: f32,
     /// Widest break bridged inside one rule (faded ink, a scanner dropout).
     pub max_gap_in: f32,
+    /// Widest break between two rule-long pieces in line: text never makes such
+    /// pieces, so a long fade between them is still one rule.
+    pub max_seeded_gap_in: f32,
     /// How far a rule's end may stop short of the rule it meets.
     pub touch_in: f32,
     /// Rules closer than this across their direction are one lattice line (double rules).
     pub cluster_in: f32,
     /// Thicker ink is a scanner edge or a filled block, not a rule.
     pub max_thickness_in: f32,
+    /// Smallest table: wider than any glyph, and a row of text tall; its typical row
+    /// is at least 3/5 of that (the strokes of big bold glyphs make tiny "cells").
+    pub min_table_width_in: f32,
+    pub min_table_height_in: f32,
 }
 
 impl Default for GridOptions {
@@ -39,9 +46,12 @@ impl Default for GridOptions {
             seed_in: 0.2,
             min_line_in: 0.25,
             max_gap_in: 0.15,
+            max_seeded_gap_in: 1.5,
             touch_in: 0.05,
             cluster_in: 0.045,
             max_thickness_in: 0.04,
+            min_table_width_in: 1.5,
+            min_table_height_in: 0.2,
         }
     }
 }
@@ -96,7 +106,34 @@ impl Segment {
         total + (cur.1 - cur.0)
     }
 
+    /// Least-squares line through the runs; runs far off the first fit (a glyph
+    /// touching the rule) are left out of the second.
     fn fit(runs: Vec<Run>) -> Segment {
+        let first = Self::fit_all(runs);
+        let inliers: Vec<bool> = first
+            .runs
+            .iter()
+            .map(|r| (r.pos as f32 - first.pos_at((r.start + r.end) as f32 / 2.0)).abs() <= 2.5)
+            .collect();
+        if inliers.iter().all(|&k| k) || !inliers.iter().any(|&k| k) {
+            return first;
+        }
+        let kept: Vec<Run> = first
+            .runs
+            .iter()
+            .zip(&inliers)
+            .filter(|(_, &k)| k)
+            .map(|(r, _)| *r)
+            .collect();
+        let line = Self::fit_all(kept);
+        Segment {
+            slope: line.slope,
+            intercept: line.intercept,
+            ..first
+        }
+    }
+
+    fn fit_all(runs: Vec<Run>) -> Segment {
         let (mut sw, mut st, mut sp, mut stt, mut stp) = (0f64, 0f64, 0f64, 0f64, 0f64);
         for r in &runs {
             let w = (r.end - r.start) as f64;
@@ -170,25 +207,37 @@ fn px(dpi: u32, inches: f32) -> i32 {
 pub fn detect_rules(ink: &InkMask, dpi: u32, opts: &GridOptions) -> Rules {
     let (long_h, short_h) = line_segments(ink, dpi, opts);
     let (long_v, short_v) = line_segments(&ink.transposed(), dpi, opts);
-    let mut rules = keep_structural(long_h, long_v, px(dpi, opts.touch_in));
+    let (gap, tol) = (
+        px(dpi, opts.max_seeded_gap_in),
+        px(dpi, opts.touch_in) as f32,
+    );
+    let long_h = join_across_breaks(long_h, &long_v, gap, tol);
+    let long_v = join_across_breaks(long_v, &long_h, gap, tol);
+    let rules = keep_structural(long_h, long_v, px(dpi, opts.touch_in));
+    let mut rules = Rules {
+        horizontal: trim_past_crossings(&rules.horizontal, &rules.vertical, tol),
+        vertical: trim_past_crossings(&rules.vertical, &rules.horizontal, tol),
+    };
     // A rule between two spanning rows is only a row high, too short to seed; it is
     // kept when both its ends sit on rules already found.
     let tight = px(dpi, 0.02) as f32;
     let bridges_v: Vec<Segment> = short_v
         .into_iter()
-        .filter(|v| bridges(v, &rules.horizontal, tight))
+        .filter(|v| bridges(v, &rules.horizontal, &rules.vertical, tight))
         .collect();
     let bridges_h: Vec<Segment> = short_h
         .into_iter()
-        .filter(|h| bridges(h, &rules.vertical, tight))
+        .filter(|h| bridges(h, &rules.vertical, &rules.horizontal, tight))
         .collect();
     rules.vertical.extend(bridges_v);
     rules.horizontal.extend(bridges_h);
     rules
 }
 
-/// Whether `s` runs from one rule of `across` to another, ends within `tol`.
-fn bridges(s: &Segment, across: &[Segment], tol: f32) -> bool {
+/// Whether `s` runs from one rule of `across` to another (ends within `tol`), in line
+/// with a rule of its own direction in `along`: the column or row boundary it
+/// continues. A glyph's stroke filling a tight row has no such boundary to continue.
+fn bridges(s: &Segment, across: &[Segment], along: &[Segment], tol: f32) -> bool {
     let at = s.mid_pos();
     let ends_on = |end: f32| {
         across.iter().position(|a| {
@@ -197,8 +246,9 @@ fn bridges(s: &Segment, across: &[Segment], tol: f32) -> bool {
                 && (a.pos_at(at) - end).abs() <= tol
         })
     };
+    let continues = along.iter().any(|l| (l.mid_pos() - at).abs() <= tol);
     match (ends_on(s.start as f32), ends_on(s.end as f32)) {
-        (Some(a), Some(b)) => a != b && s.covered() as f32 >= 0.8 * s.length() as f32,
+        (Some(a), Some(b)) => continues && a != b && s.covered() as f32 >= 0.8 * s.length() as f32,
         _ => false,
     }
 }
@@ -224,11 +274,8 @@ fn line_segments(ink: &InkMask, dpi: u32, opts: &GridOptions) -> (Vec<Segment>, 
             (ink as f32 / s.length().max(1) as f32) <= max_thick
         })
         .collect();
-    segs = join_collinear(
-        segs,
-        px(dpi, opts.max_gap_in),
-        (dpi as f32 / 100.0).max(2.0),
-    );
+    let tol = (dpi as f32 / 100.0).max(2.0);
+    segs = join_collinear(segs, px(dpi, opts.max_gap_in), tol, |_, _| true);
     let min_line = px(dpi, opts.min_line_in);
     segs.retain(|s| s.covered() * 2 >= s.length());
     segs.into_iter()
@@ -307,16 +354,22 @@ fn link_runs(rows: &[Vec<Run>]) -> Vec<Vec<Run>> {
     out
 }
 
-/// Joins pieces of one broken rule: in line across, and a gap no wider than `max_gap`.
-fn join_collinear(mut segs: Vec<Segment>, max_gap: i32, tol: f32) -> Vec<Segment> {
+/// Joins pieces of one broken rule: in line across (within `tol`), a gap no wider
+/// than `max_gap`, and `may_join` agreeing.
+fn join_collinear(
+    mut segs: Vec<Segment>,
+    max_gap: i32,
+    tol: f32,
+    may_join: impl Fn(&Segment, &Segment) -> bool,
+) -> Vec<Segment> {
     segs.sort_by_key(|a| a.start);
     let mut out: Vec<Segment> = Vec::new();
     for s in segs {
         let target = out.iter_mut().rev().find(|o| {
-            let gap = s.start - o.end;
-            gap <= max_gap
+            s.start - o.end <= max_gap
                 && s.start >= o.start
-                && (o.pos_at(s.start as f32) - s.pos_at(s.start as f32)).abs() <= tol
+                && (o.pos_at(o.end.min(s.start) as f32) - s.pos_at(s.start as f32)).abs() <= tol
+                && may_join(o, &s)
         });
         match target {
             Some(o) => {
@@ -330,6 +383,93 @@ fn join_collinear(mut segs: Vec<Segment>, max_gap: i32, tol: f32) -> Vec<Segment
         }
     }
     out
+}
+
+/// Joins long rules in line across a long break (a fade, a stamp, a fold), unless
+/// rules of the other direction close both ends of the break: that is a row or
+/// column spanning the gap, which has no rule by design.
+fn join_across_breaks(
+    segs: Vec<Segment>,
+    across: &[Segment],
+    max_gap: i32,
+    tol: f32,
+) -> Vec<Segment> {
+    let closed_at = |s: &Segment, t: i32| {
+        let p = s.mid_pos();
+        across.iter().any(|a| {
+            p >= a.start as f32 - tol
+                && p <= a.end as f32 + tol
+                && (a.pos_at(p) - t as f32).abs() <= tol
+        })
+    };
+    // Two long pieces are surely rules; their fitted slopes are trusted less than a
+    // short piece's neighbourhood, hence the looser tolerance across.
+    join_collinear(segs, max_gap, tol * 0.6, |o, s| {
+        !(closed_at(o, o.end) && closed_at(s, s.start))
+    })
+}
+
+/// Cuts from each rule what lies beyond its outermost crossing past a break: a rule
+/// ends at the rule it meets, and ink in line further on, across a gap, is a glyph's
+/// stroke that the joining took in.
+fn trim_past_crossings(segs: &[Segment], across: &[Segment], tol: f32) -> Vec<Segment> {
+    segs.iter()
+        .map(|s| {
+            let p = s.mid_pos();
+            let crossings: Vec<f32> = across
+                .iter()
+                .filter(|a| p >= a.start as f32 - tol && p <= a.end as f32 + tol)
+                .map(|a| a.pos_at(p))
+                .filter(|&t| t >= s.start as f32 - tol && t <= s.end as f32 + tol)
+                .collect();
+            let (Some(first), Some(last)) = (
+                crossings.iter().cloned().reduce(f32::min),
+                crossings.iter().cloned().reduce(f32::max),
+            ) else {
+                return s.clone();
+            };
+            // The solid stretches of the rule, in order along it.
+            let mut spans: Vec<(i32, i32)> = s.runs.iter().map(|r| (r.start, r.end)).collect();
+            spans.sort_unstable();
+            let mut solid: Vec<(i32, i32)> = Vec::new();
+            for (a, b) in spans {
+                match solid.last_mut() {
+                    Some(l) if a <= l.1 + 2 => l.1 = l.1.max(b),
+                    _ => solid.push((a, b)),
+                }
+            }
+            let lo = solid
+                .iter()
+                .find(|(_, b)| *b as f32 >= first - tol)
+                .map(|x| x.0)
+                .unwrap_or(s.start);
+            let hi = solid
+                .iter()
+                .rev()
+                .find(|(a, _)| *a as f32 <= last + tol)
+                .map(|x| x.1)
+                .unwrap_or(s.end);
+            if lo <= s.start && hi >= s.end {
+                return s.clone();
+            }
+            let runs: Vec<Run> = s
+                .runs
+                .iter()
+                .filter(|r| r.end > lo && r.start < hi)
+                .map(|r| Run {
+                    start: r.start.max(lo),
+                    end: r.end.min(hi),
+                    ..*r
+                })
+                .collect();
+            if runs.is_empty() {
+                return s.clone();
+            }
+            let mut t = Segment::fit(runs);
+            t.seeded = s.seeded;
+            t
+        })
+        .collect()
 }
 
 fn touches(h: &Segment, v: &Segment, tol: i32) -> bool {
@@ -399,8 +539,28 @@ pub fn build_tables(rules: &Rules, dpi: u32, opts: &GridOptions) -> Vec<TableGri
         .filter(|(h, v)| h.len() >= 2 && v.len() >= 2)
         .filter_map(|(h, v)| table_from_rules(&h, &v, px(dpi, opts.cluster_in) as f32))
         .collect();
+    // Bold glyphs such as 田 at title sizes are little grids of their own.
+    let (min_w, min_h) = (
+        px(dpi, opts.min_table_width_in),
+        px(dpi, opts.min_table_height_in),
+    );
+    tables.retain(|t| {
+        t.bbox.width() >= min_w
+            && t.bbox.height() >= min_h
+            && median_cell_height(t) >= min_h * 3 / 5
+    });
     tables.sort_by_key(|t| (t.bbox.y0, t.bbox.x0));
     tables
+}
+
+fn median_cell_height(t: &TableGrid) -> i32 {
+    let mut h: Vec<i32> = t
+        .cells
+        .iter()
+        .map(|c| c.bbox.height() / c.row_span as i32)
+        .collect();
+    h.sort_unstable();
+    h.get(h.len() / 2).copied().unwrap_or(0)
 }
 
 /// Rules of one direction clustered into lattice lines.

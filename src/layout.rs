@@ -16,9 +16,10 @@ use crate::ocr::{ReadKind, Reading};
 use crate::template::{self, RowSpec, TableSpec, Template, ValueKind, REVIEW_COLS, REVIEW_ROWS};
 use crate::value::{parse, to_json, Parsed};
 
-/// Decides per cell whether it holds a value (read as a number) or a label: value
-/// columns are those where most single-column cells are shaped like numbers, and in
-/// them a cell is a value if it is, or its row's other value cells are.
+/// Decides per cell whether it holds a value (read as a number) or a label. A cell
+/// shaped like a number is a value. So is one whose digits ran together into a
+/// blob, found by its place: in a value column (most of its one-column cells shaped
+/// like numbers) and a row whose other values are. An empty cell is a value there too.
 pub fn assign_kinds(grid: &TableGrid, inks: &[CellInk]) -> Vec<ReadKind> {
     let mut votes = vec![(0usize, 0usize); grid.n_cols];
     for (cell, ink) in grid.cells.iter().zip(inks) {
@@ -48,7 +49,8 @@ pub fn assign_kinds(grid: &TableGrid, inks: &[CellInk]) -> Vec<ReadKind> {
         .map(|(cell, ink)| {
             let (n, all) = row_votes[cell.row];
             let row_numeric = all > 0 && n * 2 > all;
-            if value_col[cell.col] && (ink.content.is_none() || ink.numeric_shape || row_numeric) {
+            let by_place = value_col[cell.col] && (ink.content.is_none() || row_numeric);
+            if ink.numeric_shape || by_place {
                 ReadKind::Number
             } else {
                 ReadKind::Text
@@ -195,10 +197,9 @@ pub fn map_tables(tables: &[ReadTable]) -> Vec<Table> {
     for active in template::active_specs() {
         for apps in template::application_specs() {
             let exp: Vec<Expected> = active
-                .rows
-                .iter()
+                .rows()
                 .map(|r| Expected::Row(active, r))
-                .chain(apps.rows.iter().map(|r| Expected::Row(apps, r)))
+                .chain(apps.rows().map(|r| Expected::Row(apps, r)))
                 .chain([Expected::Reviews])
                 .collect();
             let (score, pairs) = align(&obs, &exp);

@@ -6,9 +6,11 @@
 //! [`engine::Engine`] runs them, and [`batch`] runs many files with per-file errors.
 
 pub mod batch;
+pub mod blobs;
 pub mod checks;
 pub mod crop;
 pub mod debug;
+pub mod digits;
 pub mod engine;
 pub mod error;
 pub mod fields;

@@ -62,7 +62,7 @@ struct ConvertArgs {
     /// .nianbao/lib/libpdfium.so put there by scripts/setup.sh, then the system's.
     #[arg(long, value_name = "PATH")]
     pdfium: Option<PathBuf>,
-    /// Tesseract data folder holding chi_sim and eng. Default: $NIANBAO_TESSDATA, then
+    /// Tesseract data folder holding chi_sim.traineddata. Default: $NIANBAO_TESSDATA, then
     /// models/, then $TESSDATA_PREFIX, then Debian's /usr/share/tesseract-ocr/5/tessdata.
     #[arg(long, value_name = "DIR")]
     tessdata: Option<PathBuf>,

@@ -1,11 +1,15 @@
-//! OCR: reads prepared cell and line images. Tesseract sits behind [`TextReader`] so the
-//! later stages test with fakes; [`TesseractReader`] holds one engine per reading kind,
-//! initialized once and reused for every image of a worker.
+//! OCR: reads prepared cell and line images. Engines sit behind [`TextReader`] so the
+//! later stages test with fakes. [`TesseractReader`] reads text with Tesseract `chi_sim`
+//! (initialized once per worker and reused) and numbers with the digit network of
+//! [`crate::digits`]: measured on the benchmark's 150–200 dpi scans, Tesseract's `eng`
+//! and `chi_sim` models with a digit whitelist misread single faded digits (0 as 6, 8,
+//! 9) in every page segmentation mode tried (7, 8, 10, 13).
 
+use crate::digits::{read_number, DigitModel};
 use crate::error::{Error, Result};
 use image::GrayImage;
 use std::path::{Path, PathBuf};
-use tesseract_rs::{TessPageIteratorLevel, TessPageSegMode, TesseractAPI};
+use tesseract_rs::{TessPageSegMode, TesseractAPI};
 
 /// What an image holds, which decides how it is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -40,10 +44,10 @@ pub trait TextReader {
     fn read(&mut self, image: &GrayImage, dpi: u32, kind: ReadKind) -> Result<Reading>;
 }
 
-/// Tesseract through libtesseract: `chi_sim` for text, digit settings for numbers.
+/// Tesseract `chi_sim` for text, the bundled digit network for numbers.
 pub struct TesseractReader {
     text: TesseractAPI,
-    number: TesseractAPI,
+    digits: &'static DigitModel,
 }
 
 fn ocr_err(e: impl std::fmt::Display) -> Error {
@@ -74,7 +78,7 @@ pub fn find_tessdata(models_dir: &Path) -> Option<PathBuf> {
 }
 
 impl TesseractReader {
-    /// Starts both engines from the tessdata folder `tessdata`.
+    /// Starts Tesseract `chi_sim` from the tessdata folder `tessdata`.
     pub fn new(tessdata: &Path) -> Result<Self> {
         let text = TesseractAPI::new();
         text.init(tessdata, "chi_sim")
@@ -85,95 +89,35 @@ impl TesseractReader {
         // Chinese has no spaces between words; Tesseract otherwise inserts them.
         text.set_variable("preserve_interword_spaces", "1")
             .map_err(ocr_err)?;
-        let number = TesseractAPI::new();
-        number
-            .init(tessdata, "eng")
-            .map_err(|e| ocr_err(format!("eng from {}: {e}", tessdata.display())))?;
-        number
-            .set_page_seg_mode(TessPageSegMode::PSM_SINGLE_LINE)
+        // Tesseract reports every unreadable crop on stderr; the reading says it.
+        text.set_variable("debug_file", "/dev/null")
             .map_err(ocr_err)?;
-        number
-            .set_variable("tessedit_char_whitelist", "0123456789.-")
-            .map_err(ocr_err)?;
-        // Mode 2 keeps the LSTM's per-symbol alternatives for the choice iterator.
-        number
-            .set_variable("lstm_choice_mode", "2")
-            .map_err(ocr_err)?;
-        for api in [&text, &number] {
-            // Tesseract reports every unreadable crop on stderr; the reading says it.
-            let _ = api.set_variable("debug_file", "/dev/null");
-            // Cell crops are not words of a dictionary; don't bend reads toward one.
-            let _ = api.set_variable("load_system_dawg", "0");
-            let _ = api.set_variable("load_freq_dawg", "0");
-        }
-        Ok(TesseractReader { text, number })
+        Ok(TesseractReader {
+            text,
+            digits: DigitModel::bundled(),
+        })
     }
 }
 
 impl TextReader for TesseractReader {
     fn read(&mut self, image: &GrayImage, dpi: u32, kind: ReadKind) -> Result<Reading> {
-        let api = match kind {
-            ReadKind::Text => &self.text,
-            ReadKind::Number => &self.number,
-        };
+        if kind == ReadKind::Number {
+            return Ok(read_number(self.digits, image));
+        }
+        let api = &self.text;
         let (w, h) = (image.width() as i32, image.height() as i32);
         api.set_image(image.as_raw(), w, h, 1, w).map_err(ocr_err)?;
         api.set_source_resolution(dpi as i32).map_err(ocr_err)?;
         api.recognize().map_err(ocr_err)?;
         let text = api.get_utf8_text().map_err(ocr_err)?;
-        let symbols = if kind == ReadKind::Number {
-            symbols_of(api)
-        } else {
-            Vec::new()
-        };
-        let confidence = if symbols.is_empty() {
-            api.mean_text_conf()
-                .map(|c| c as f32 / 100.0)
-                .unwrap_or(0.0)
-        } else {
-            symbols.iter().map(|s| s.confidence).fold(1.0, f32::min)
-        };
+        let confidence = api
+            .mean_text_conf()
+            .map(|c| c as f32 / 100.0)
+            .unwrap_or(0.0);
         Ok(Reading {
             text: text.trim().to_string(),
             confidence: confidence.clamp(0.0, 1.0),
-            symbols,
+            symbols: Vec::new(),
         })
     }
-}
-
-fn symbols_of(api: &TesseractAPI) -> Vec<Symbol> {
-    let Ok(it) = api.get_iterator() else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    loop {
-        if let Ok(text) = it.get_utf8_text(TessPageIteratorLevel::RIL_SYMBOL) {
-            let confidence = it
-                .confidence(TessPageIteratorLevel::RIL_SYMBOL)
-                .unwrap_or(0.0)
-                / 100.0;
-            let mut alternatives = Vec::new();
-            if let Ok(choices) = it.get_choice_iterator() {
-                loop {
-                    if let (Ok(t), Ok(c)) = (choices.get_utf8_text(), choices.confidence()) {
-                        if t != text {
-                            alternatives.push((t, c / 100.0));
-                        }
-                    }
-                    if !choices.next().unwrap_or(false) {
-                        break;
-                    }
-                }
-            }
-            out.push(Symbol {
-                text,
-                confidence,
-                alternatives,
-            });
-        }
-        if !it.next(TessPageIteratorLevel::RIL_SYMBOL).unwrap_or(false) {
-            break;
-        }
-    }
-    out
 }

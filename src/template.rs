@@ -38,7 +38,14 @@ pub struct RowSpec {
 pub struct TableSpec {
     pub id: &'static str,
     pub template: Template,
-    pub rows: &'static [RowSpec],
+    /// The rows in printed order, in groups so the versions share what they share.
+    pub rows: &'static [&'static [RowSpec]],
+}
+
+impl TableSpec {
+    pub fn rows(&self) -> impl Iterator<Item = &'static RowSpec> {
+        self.rows.iter().flat_map(|g| g.iter())
+    }
 }
 
 use ValueKind::{Amount, Count};
@@ -60,7 +67,7 @@ const DECISIONS: &[(&str, ValueKind)] = &[("decisions", Count)];
 pub const ACTIVE_2021: TableSpec = TableSpec {
     id: "active_disclosure",
     template: Template::Y2021,
-    rows: &[
+    rows: &[&[
         RowSpec {
             id: "rules",
             labels: &["规章"],
@@ -91,13 +98,13 @@ pub const ACTIVE_2021: TableSpec = TableSpec {
             labels: &["行政事业性收费"],
             cols: &[("amount", Amount)],
         },
-    ],
+    ]],
 };
 
 pub const ACTIVE_2019: TableSpec = TableSpec {
     id: "active_disclosure",
     template: Template::Y2019,
-    rows: &[
+    rows: &[&[
         RowSpec {
             id: "rules",
             labels: &["规章"],
@@ -131,14 +138,14 @@ pub const ACTIVE_2019: TableSpec = TableSpec {
         RowSpec {
             id: "administrative_fees",
             labels: &["行政事业性收费"],
-            cols: &[("previous_year", Amount), ("change", Amount)],
+            cols: &[("previous_year", Count), ("change", Count)],
         },
         RowSpec {
             id: "government_procurement",
             labels: &["政府集中采购"],
             cols: &[("items", Count), ("amount", Amount)],
         },
-    ],
+    ]],
 };
 
 /// The applicant columns of table `applications`, in printed order.
@@ -158,65 +165,56 @@ macro_rules! app_rows {
     };
 }
 
+/// The rows both versions share, from 本年新收 to the last 不予处理 row.
+const APPLICATION_ROWS_SHARED: &[RowSpec] = app_rows![
+    "new_received" => ["本年新收政府信息公开申请数量"],
+    "carried_over" => ["上年结转政府信息公开申请数量"],
+    "disclosed" => ["予以公开"],
+    "partially_disclosed" => ["部分公开区分处理的只计这一情形不计其他情形"],
+    "withheld_state_secret" => ["属于国家秘密"],
+    "withheld_prohibited_by_law" => ["其他法律行政法规禁止公开"],
+    "withheld_security_stability" => ["危及三安全一稳定"],
+    "withheld_third_party" => ["保护第三方合法权益"],
+    "withheld_internal_affairs" => ["属于三类内部事务信息"],
+    "withheld_process_info" => ["属于四类过程性信息"],
+    "withheld_enforcement_files" => ["属于行政执法案卷"],
+    "withheld_query_matter" => ["属于行政查询事项"],
+    "unavailable_not_held" => ["本机关不掌握相关政府信息"],
+    "unavailable_needs_creation" => ["没有现成信息需要另行制作"],
+    "unavailable_unclear" => ["补正后申请内容仍不明确"],
+    "not_processed_petition" => ["信访举报投诉类申请"],
+    "not_processed_repeated" => ["重复申请"],
+    "not_processed_publication" => ["要求提供公开出版物"],
+    "not_processed_mass_repeated" => ["无正当理由大量反复申请"],
+    "not_processed_confirmation" => ["要求行政机关确认或重新出具已获取信息"],
+];
+
+const APPLICATION_ROWS_CLOSING: &[RowSpec] = app_rows![
+    "results_total" => ["总计"],
+    "carried_forward" => ["结转下年度继续办理"],
+];
+
 pub const APPLICATIONS_2021: TableSpec = TableSpec {
     id: "applications",
     template: Template::Y2021,
-    rows: app_rows![
-        "new_received" => ["本年新收政府信息公开申请数量"],
-        "carried_over" => ["上年结转政府信息公开申请数量"],
-        "disclosed" => ["予以公开"],
-        "partially_disclosed" => ["部分公开区分处理的只计这一情形不计其他情形"],
-        "withheld_state_secret" => ["属于国家秘密"],
-        "withheld_prohibited_by_law" => ["其他法律行政法规禁止公开"],
-        "withheld_security_stability" => ["危及三安全一稳定"],
-        "withheld_third_party" => ["保护第三方合法权益"],
-        "withheld_internal_affairs" => ["属于三类内部事务信息"],
-        "withheld_process_info" => ["属于四类过程性信息"],
-        "withheld_enforcement_files" => ["属于行政执法案卷"],
-        "withheld_query_matter" => ["属于行政查询事项"],
-        "unavailable_not_held" => ["本机关不掌握相关政府信息"],
-        "unavailable_needs_creation" => ["没有现成信息需要另行制作"],
-        "unavailable_unclear" => ["补正后申请内容仍不明确"],
-        "not_processed_petition" => ["信访举报投诉类申请"],
-        "not_processed_repeated" => ["重复申请"],
-        "not_processed_publication" => ["要求提供公开出版物"],
-        "not_processed_mass_repeated" => ["无正当理由大量反复申请"],
-        "not_processed_confirmation" => ["要求行政机关确认或重新出具已获取信息"],
-        "other_no_correction" => ["申请人无正当理由逾期不补正行政机关不再处理其政府信息公开申请"],
-        "other_unpaid_fee" => ["申请人逾期未按收费通知要求缴纳费用行政机关不再处理其政府信息公开申请"],
-        "other_other" => ["其他"],
-        "results_total" => ["总计"],
-        "carried_forward" => ["结转下年度继续办理"],
+    rows: &[
+        APPLICATION_ROWS_SHARED,
+        app_rows![
+            "other_no_correction" => ["申请人无正当理由逾期不补正行政机关不再处理其政府信息公开申请"],
+            "other_unpaid_fee" => ["申请人逾期未按收费通知要求缴纳费用行政机关不再处理其政府信息公开申请"],
+            "other_other" => ["其他"],
+        ],
+        APPLICATION_ROWS_CLOSING,
     ],
 };
 
 pub const APPLICATIONS_2019: TableSpec = TableSpec {
     id: "applications",
     template: Template::Y2019,
-    rows: app_rows![
-        "new_received" => ["本年新收政府信息公开申请数量"],
-        "carried_over" => ["上年结转政府信息公开申请数量"],
-        "disclosed" => ["予以公开"],
-        "partially_disclosed" => ["部分公开区分处理的只计这一情形不计其他情形"],
-        "withheld_state_secret" => ["属于国家秘密"],
-        "withheld_prohibited_by_law" => ["其他法律行政法规禁止公开"],
-        "withheld_security_stability" => ["危及三安全一稳定"],
-        "withheld_third_party" => ["保护第三方合法权益"],
-        "withheld_internal_affairs" => ["属于三类内部事务信息"],
-        "withheld_process_info" => ["属于四类过程性信息"],
-        "withheld_enforcement_files" => ["属于行政执法案卷"],
-        "withheld_query_matter" => ["属于行政查询事项"],
-        "unavailable_not_held" => ["本机关不掌握相关政府信息"],
-        "unavailable_needs_creation" => ["没有现成信息需要另行制作"],
-        "unavailable_unclear" => ["补正后申请内容仍不明确"],
-        "not_processed_petition" => ["信访举报投诉类申请"],
-        "not_processed_repeated" => ["重复申请"],
-        "not_processed_publication" => ["要求提供公开出版物"],
-        "not_processed_mass_repeated" => ["无正当理由大量反复申请"],
-        "not_processed_confirmation" => ["要求行政机关确认或重新出具已获取信息"],
-        "other" => ["其他处理"],
-        "results_total" => ["总计"],
-        "carried_forward" => ["结转下年度继续办理"],
+    rows: &[
+        APPLICATION_ROWS_SHARED,
+        app_rows!["other" => ["其他处理"]],
+        APPLICATION_ROWS_CLOSING,
     ],
 };
 

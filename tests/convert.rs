@@ -1,0 +1,227 @@
+//! Integration tests: fixtures converted with the real pdfium and Tesseract, cell
+//! values checked against truth, and the command's handling of bad input.
+
+use nianbao::model::Document;
+use nianbao::ocr::{find_tessdata, TesseractReader};
+use nianbao::rasterize::PdfiumRasterizer;
+use nianbao::{Engine, EngineOptions};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// pdfium binds once per process; every test shares it.
+fn pdfium() -> &'static PdfiumRasterizer {
+    static PDF: OnceLock<PdfiumRasterizer> = OnceLock::new();
+    PDF.get_or_init(|| PdfiumRasterizer::load(None).expect("pdfium: run scripts/setup.sh"))
+}
+
+fn convert(name: &str) -> Document {
+    let tessdata = find_tessdata(Path::new("models")).expect("chi_sim data: run scripts/setup.sh");
+    let mut reader = TesseractReader::new(&tessdata).expect("tesseract starts");
+    let engine = Engine::new(pdfium(), EngineOptions::default());
+    engine
+        .convert(&fixture(name), &mut reader)
+        .and_then(|c| c.into_document())
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Decimal text with trailing zeros dropped, so 0.50 and 0.5 compare equal.
+fn canonical(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Number(n) => {
+            let s = n.to_string();
+            if s.contains('.') {
+                s.trim_end_matches('0').trim_end_matches('.').to_string()
+            } else {
+                s
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// (cells right, cells in truth, the wrong ones).
+fn score(doc: &Document, truth_name: &str) -> (usize, usize, Vec<String>) {
+    let truth: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture(truth_name)).unwrap()).unwrap();
+    let out: Value = serde_json::to_value(doc).unwrap();
+    let (mut right, mut total, mut wrong) = (0, 0, Vec::new());
+    for t in truth["tables"].as_array().unwrap() {
+        for c in t["cells"].as_array().unwrap() {
+            total += 1;
+            let got = out["tables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|o| o["id"] == t["id"])
+                .flat_map(|o| o["cells"].as_array().unwrap())
+                .find(|o| o["row"] == c["row"] && o["col"] == c["col"]);
+            match got {
+                Some(g) if canonical(&g["value"]) == canonical(&c["value"]) => right += 1,
+                g => wrong.push(format!(
+                    "{}.{}.{}: got {} want {}",
+                    t["id"],
+                    c["row"],
+                    c["col"],
+                    g.map(|g| canonical(&g["value"]))
+                        .unwrap_or("missing".into()),
+                    canonical(&c["value"])
+                )),
+            }
+        }
+    }
+    (right, total, wrong)
+}
+
+#[test]
+fn born_digital_pdf_is_exact() {
+    let doc = convert("digital.pdf");
+    let (right, total, wrong) = score(&doc, "digital.truth.json");
+    assert_eq!(right, total, "wrong cells: {wrong:#?}");
+    assert_eq!(
+        doc.report.organization.as_deref(),
+        Some("盐池县机关事务服务中心")
+    );
+    assert_eq!(doc.report.year, Some(2021));
+    assert_eq!(doc.report.template.as_deref(), Some("2021"));
+    assert!(doc
+        .tables
+        .iter()
+        .all(|t| t.cells.iter().all(|c| c.confidence == 1.0)));
+}
+
+#[test]
+fn typical_scan_reads_its_cells() {
+    let doc = convert("sample-scan.pdf");
+    let (right, total, wrong) = score(&doc, "sample-scan.truth.json");
+    assert!(
+        right * 100 >= total * 95,
+        "{right}/{total} right; wrong: {wrong:#?}"
+    );
+    assert_eq!(doc.source.pages, 3);
+    assert!(
+        doc.source.dpi.iter().all(|&d| d > 100),
+        "scans are read at their own resolution"
+    );
+    for t in &doc.tables {
+        for c in &t.cells {
+            assert!(c.bbox.x1 > c.bbox.x0 && c.bbox.y1 > c.bbox.y0 && c.page >= 1);
+        }
+    }
+}
+
+#[test]
+fn hard_scan_reads_a_third_of_cells_at_least() {
+    let doc = convert("hard.pdf");
+    let (right, total, wrong) = score(&doc, "hard.truth.json");
+    assert!(
+        right * 100 >= total * 30,
+        "{right}/{total} right; wrong: {wrong:#?}"
+    );
+}
+
+#[test]
+fn multipage_tiff_is_one_report() {
+    let doc = convert("digital-150dpi.tif");
+    assert_eq!(doc.source.pages, 3);
+    assert_eq!(doc.source.dpi, vec![150, 150, 150]);
+    let (right, total, wrong) = score(&doc, "digital.truth.json");
+    assert!(
+        right * 100 >= total * 95,
+        "{right}/{total} right; wrong: {wrong:#?}"
+    );
+}
+
+fn nianbao() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nianbao"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+#[test]
+fn bad_files_fail_alone_and_by_name() {
+    let dir = std::env::temp_dir().join(format!("nianbao-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let corrupt = dir.join("corrupt.pdf");
+    std::fs::write(&corrupt, b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage").unwrap();
+    let text = dir.join("notes.pdf");
+    std::fs::write(&text, b"just some notes").unwrap();
+    let blank = dir.join("blank.png");
+    image::GrayImage::from_pixel(1240, 1754, image::Luma([255]))
+        .save(&blank)
+        .unwrap();
+    let out = dir.join("out");
+    let run = nianbao()
+        .arg("convert")
+        .arg(&corrupt)
+        .arg(fixture("digital.pdf"))
+        .arg(&text)
+        .arg(&blank)
+        .arg("-o")
+        .arg(&out)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    for name in ["corrupt.pdf", "notes.pdf", "blank.png"] {
+        assert!(
+            stderr.lines().any(|l| l.contains(name)),
+            "no line names {name}: {stderr}"
+        );
+    }
+    assert!(stderr.contains("no report tables"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("digital.json")).unwrap()).unwrap();
+    assert_eq!(written["model"], "gov-info-annual-report");
+    assert!(!out.join("corrupt.json").exists());
+}
+
+#[test]
+fn single_input_goes_to_stdout_and_usage_errors_exit_2() {
+    let run = nianbao()
+        .args(["convert", "fixtures/digital.pdf"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(doc["report"]["year"], 2021);
+    assert_eq!(doc["source"]["file"], "digital.pdf");
+    assert_eq!(
+        nianbao().args(["convert"]).output().unwrap().status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        nianbao()
+            .args(["convert", "x.pdf", "--dpi", "5"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn debug_overlay_is_written_per_page() {
+    let dir = std::env::temp_dir().join(format!("nianbao-debug-{}", std::process::id()));
+    let run = nianbao()
+        .args(["convert", "fixtures/digital.pdf", "--debug-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    for p in 1..=3 {
+        let img = image::open(dir.join(format!("digital-p{p}.png"))).unwrap();
+        assert!(img.width() > 1000);
+    }
+}
