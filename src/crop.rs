@@ -51,6 +51,7 @@ impl CellInk {
         CellInk {
             content,
             numeric_shape,
+            glyph_height: content.map_or(0, |c| c.height()),
             ..Default::default()
         }
     }

@@ -214,9 +214,10 @@ pub fn detect_rules(ink: &InkMask, dpi: u32, opts: &GridOptions) -> Rules {
     let long_h = join_across_breaks(long_h, &long_v, gap, tol);
     let long_v = join_across_breaks(long_v, &long_h, gap, tol);
     let rules = keep_structural(long_h, long_v, px(dpi, opts.touch_in));
+    let min_piece = px(dpi, opts.seed_in);
     let mut rules = Rules {
-        horizontal: trim_past_crossings(&rules.horizontal, &rules.vertical, tol),
-        vertical: trim_past_crossings(&rules.vertical, &rules.horizontal, tol),
+        horizontal: split_at_crossing_gaps(&rules.horizontal, &rules.vertical, tol, min_piece),
+        vertical: split_at_crossing_gaps(&rules.vertical, &rules.horizontal, tol, min_piece),
     };
     // A rule between two spanning rows is only a row high, too short to seed; it is
     // kept when both its ends sit on rules already found.
@@ -409,67 +410,69 @@ fn join_across_breaks(
     })
 }
 
-/// Cuts from each rule what lies beyond its outermost crossing past a break: a rule
-/// ends at the rule it meets, and ink in line further on, across a gap, is a glyph's
-/// stroke that the joining took in.
-fn trim_past_crossings(segs: &[Segment], across: &[Segment], tol: f32) -> Vec<Segment> {
-    segs.iter()
-        .map(|s| {
-            let p = s.mid_pos();
-            let crossings: Vec<f32> = across
-                .iter()
-                .filter(|a| p >= a.start as f32 - tol && p <= a.end as f32 + tol)
-                .map(|a| a.pos_at(p))
-                .filter(|&t| t >= s.start as f32 - tol && t <= s.end as f32 + tol)
-                .collect();
-            let (Some(first), Some(last)) = (
-                crossings.iter().cloned().reduce(f32::min),
-                crossings.iter().cloned().reduce(f32::max),
-            ) else {
-                return s.clone();
-            };
-            // The solid stretches of the rule, in order along it.
-            let mut spans: Vec<(i32, i32)> = s.runs.iter().map(|r| (r.start, r.end)).collect();
-            spans.sort_unstable();
-            let mut solid: Vec<(i32, i32)> = Vec::new();
-            for (a, b) in spans {
-                match solid.last_mut() {
-                    Some(l) if a <= l.1 + 2 => l.1 = l.1.max(b),
-                    _ => solid.push((a, b)),
-                }
+/// Splits each rule where a break in it lines up with a rule crossing it, and drops
+/// the pieces shorter than `min_piece`. Real rules cross solidly; a gap exactly at a
+/// crossing means the joining took in a glyph's stroke from the next row or column.
+fn split_at_crossing_gaps(
+    segs: &[Segment],
+    across: &[Segment],
+    tol: f32,
+    min_piece: i32,
+) -> Vec<Segment> {
+    let mut out = Vec::new();
+    for s in segs {
+        let p = s.mid_pos();
+        let crossings: Vec<f32> = across
+            .iter()
+            .filter(|a| p >= a.start as f32 - tol && p <= a.end as f32 + tol)
+            .map(|a| a.pos_at(p))
+            .collect();
+        let mut spans: Vec<(i32, i32)> = s.runs.iter().map(|r| (r.start, r.end)).collect();
+        spans.sort_unstable();
+        let mut solid: Vec<(i32, i32)> = Vec::new();
+        for (a, b) in spans {
+            match solid.last_mut() {
+                Some(l) if a <= l.1 + 2 => l.1 = l.1.max(b),
+                _ => solid.push((a, b)),
             }
-            let lo = solid
-                .iter()
-                .find(|(_, b)| *b as f32 >= first - tol)
-                .map(|x| x.0)
-                .unwrap_or(s.start);
-            let hi = solid
-                .iter()
-                .rev()
-                .find(|(a, _)| *a as f32 <= last + tol)
-                .map(|x| x.1)
-                .unwrap_or(s.end);
-            if lo <= s.start && hi >= s.end {
-                return s.clone();
-            }
+        }
+        // Each cut: where the later piece starts, and the crossing both pieces reach.
+        let mut cuts: Vec<(i32, i32)> = solid
+            .windows(2)
+            .filter_map(|w| {
+                crossings
+                    .iter()
+                    .find(|&&c| c >= w[0].1 as f32 - tol / 2.0 && c <= w[1].0 as f32 + tol / 2.0)
+                    .map(|&c| (w[1].0, c.round() as i32))
+            })
+            .collect();
+        if cuts.is_empty() {
+            out.push(s.clone());
+            continue;
+        }
+        cuts.insert(0, (i32::MIN, i32::MIN));
+        cuts.push((i32::MAX, i32::MAX));
+        for w in cuts.windows(2) {
             let runs: Vec<Run> = s
                 .runs
                 .iter()
-                .filter(|r| r.end > lo && r.start < hi)
-                .map(|r| Run {
-                    start: r.start.max(lo),
-                    end: r.end.min(hi),
-                    ..*r
-                })
+                .filter(|r| r.start >= w[0].0 && r.start < w[1].0)
+                .copied()
                 .collect();
             if runs.is_empty() {
-                return s.clone();
+                continue;
             }
-            let mut t = Segment::fit(runs);
-            t.seeded = s.seeded;
-            t
-        })
-        .collect()
+            let mut piece = Segment::fit(runs);
+            piece.seeded = true;
+            if piece.length() >= min_piece {
+                // The piece still meets the rule it was cut at.
+                piece.start = piece.start.min(w[0].1.max(s.start));
+                piece.end = piece.end.max(w[1].1.min(s.end));
+                out.push(piece);
+            }
+        }
+    }
+    out
 }
 
 fn touches(h: &Segment, v: &Segment, tol: i32) -> bool {

@@ -49,7 +49,12 @@ pub fn assign_kinds(grid: &TableGrid, inks: &[CellInk]) -> Vec<ReadKind> {
         .map(|(cell, ink)| {
             let (n, all) = row_votes[cell.row];
             let row_numeric = all > 0 && n * 2 > all;
-            let by_place = value_col[cell.col] && (ink.content.is_none() || row_numeric);
+            // Digits run together still make one short line, a label does not.
+            let number_sized = ink.content.is_none_or(|c| {
+                c.width() <= 4 * ink.glyph_height && c.height() * 2 <= ink.glyph_height * 3
+            });
+            let by_place =
+                value_col[cell.col] && number_sized && (ink.content.is_none() || row_numeric);
             if ink.numeric_shape || by_place {
                 ReadKind::Number
             } else {
