@@ -411,7 +411,7 @@ fn join_across_breaks(
 }
 
 /// Splits each rule where a break in it lines up with a rule crossing it, and drops
-/// the pieces shorter than `min_piece`. Real rules cross solidly; a gap exactly at a
+/// the pieces shorter than `min_piece` that do not run from crossing to crossing. Real rules cross solidly; a gap exactly at a
 /// crossing means the joining took in a glyph's stroke from the next row or column.
 fn split_at_crossing_gaps(
     segs: &[Segment],
@@ -464,7 +464,10 @@ fn split_at_crossing_gaps(
             }
             let mut piece = Segment::fit(runs);
             piece.seeded = true;
-            if piece.length() >= min_piece {
+            // A short piece stays when rules meet it at both ends: a stretch of rule
+            // between two crossings whose junctions faded. A glyph's stroke floats.
+            let meets = |t: i32| crossings.iter().any(|&c| (c - t as f32).abs() <= tol);
+            if piece.length() >= min_piece || (meets(piece.start) && meets(piece.end)) {
                 // The piece still meets the rule it was cut at.
                 piece.start = piece.start.min(w[0].1.max(s.start));
                 piece.end = piece.end.max(w[1].1.min(s.end));

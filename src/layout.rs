@@ -190,6 +190,45 @@ fn align(obs: &[ObservedRow], exp: &[Expected]) -> (f32, Vec<(usize, usize)>) {
     (dp[n][m], pairs)
 }
 
+/// Confidence at most for cells of a row known only by its place: its label was
+/// unreadable, but it stands where the format puts that row.
+const ORDER_ONLY_CONFIDENCE: f32 = 0.5;
+
+/// The matched pairs, plus rows placed by order: between two matched rows, when as
+/// many printed rows with the right number of values remain unmatched as the format
+/// has rows there, they are those rows, in order (a stamp or pen mark over labels).
+fn fill_by_order(
+    obs: &[ObservedRow],
+    exp: &[Expected],
+    pairs: &[(usize, usize)],
+) -> Vec<(usize, usize, bool)> {
+    let mut out: Vec<(usize, usize, bool)> = Vec::new();
+    for (k, &(oi, ei)) in pairs.iter().enumerate() {
+        out.push((oi, ei, false));
+        let Some(&(oj, ej)) = pairs.get(k + 1) else {
+            break;
+        };
+        let rows: Vec<usize> = (oi + 1..oj)
+            .filter(|&o| !obs[o].values.is_empty())
+            .collect();
+        let slots: Vec<usize> = (ei + 1..ej).collect();
+        let fits = |o: usize, e: usize| match exp[e] {
+            Expected::Row(_, spec) => {
+                obs[o].values.len() == spec.cols.len()
+                    || (spec.cols.len() == 7 && obs[o].values.len() > 7)
+            }
+            Expected::Reviews => false,
+        };
+        if !slots.is_empty()
+            && rows.len() == slots.len()
+            && rows.iter().zip(&slots).all(|(&o, &e)| fits(o, e))
+        {
+            out.extend(rows.into_iter().zip(slots).map(|(o, e)| (o, e, true)));
+        }
+    }
+    out
+}
+
 /// The model's tables from the tables read, with the template of each.
 pub fn map_tables(tables: &[ReadTable]) -> Vec<Table> {
     let obs = observed_rows(tables);
@@ -217,7 +256,7 @@ pub fn map_tables(tables: &[ReadTable]) -> Vec<Table> {
         return Vec::new();
     };
     let mut out: Vec<Table> = Vec::new();
-    for (oi, ei) in pairs {
+    for (oi, ei, by_order) in fill_by_order(&obs, &exp, &pairs) {
         let o = &obs[oi];
         let (table_id, tpl, cells) = match exp[ei] {
             Expected::Reviews => (
@@ -240,7 +279,12 @@ pub fn map_tables(tables: &[ReadTable]) -> Vec<Table> {
                 out.last_mut().expect("just pushed")
             }
         };
-        table.cells.extend(cells);
+        table.cells.extend(cells.into_iter().map(|mut c| {
+            if by_order {
+                c.confidence = c.confidence.min(ORDER_ONLY_CONFIDENCE);
+            }
+            c
+        }));
     }
     out
 }

@@ -235,3 +235,20 @@ fn value_columns_come_from_the_shape_of_their_ink() {
     .collect();
     assert_eq!(kinds, expected);
 }
+
+#[test]
+fn unreadable_label_between_known_rows_is_placed_by_order_and_doubted() {
+    let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
+    apps[8].0 = "瀑@#".into();
+    let out = map_tables(&[table(1, &as_rows(&apps))]);
+    let cell = out[0]
+        .cells
+        .iter()
+        .find(|c| c.row == "withheld_internal_affairs" && c.col == "total")
+        .expect("row placed by order");
+    assert_eq!(
+        cell.value.as_ref().map(|v| v.to_string()).as_deref(),
+        Some("8")
+    );
+    assert!(cell.confidence <= 0.5);
+}
