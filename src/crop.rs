@@ -217,56 +217,43 @@ mod tests {
         (g, ink)
     }
 
+    /// The ink of a whole 300×100 test page at 300 dpi.
+    fn whole_page_ink(draw: impl Fn(&mut GrayImage)) -> (GrayImage, CellInk) {
+        let (g, ink) = page_with(draw);
+        let frame = PixelBox::from_corners(0, 0, 300, 100);
+        let cell = analyze(&g, &ink, frame, 300, &CropOptions::default());
+        (g, cell)
+    }
+
     #[test]
     fn empty_cell_with_dust_has_no_content() {
-        let (g, ink) =
-            page_with(|g| draw_filled_rect_mut(g, Rect::at(50, 50).of_size(2, 2), Luma([0])));
-        let cell = analyze(
-            &g,
-            &ink,
-            PixelBox::from_corners(0, 0, 300, 100),
-            300,
-            &CropOptions::default(),
-        );
+        let (_, cell) =
+            whole_page_ink(|g| draw_filled_rect_mut(g, Rect::at(50, 50).of_size(2, 2), Luma([0])));
         assert!(cell.content.is_none());
     }
 
     #[test]
     fn narrow_glyphs_in_a_row_look_numeric_square_ones_do_not() {
-        let (g, ink) = page_with(|g| {
+        let (_, cell) = whole_page_ink(|g| {
             for i in 0..3 {
                 draw_filled_rect_mut(g, Rect::at(100 + i * 20, 30).of_size(14, 30), Luma([0]));
             }
         });
-        let cell = analyze(
-            &g,
-            &ink,
-            PixelBox::from_corners(0, 0, 300, 100),
-            300,
-            &CropOptions::default(),
-        );
         assert!(cell.numeric_shape);
-        let (g, ink) = page_with(|g| {
+        let (_, cell) = whole_page_ink(|g| {
             for i in 0..3 {
                 draw_filled_rect_mut(g, Rect::at(60 + i * 40, 30).of_size(32, 32), Luma([0]));
             }
         });
-        let cell = analyze(
-            &g,
-            &ink,
-            PixelBox::from_corners(0, 0, 300, 100),
-            300,
-            &CropOptions::default(),
-        );
         assert!(!cell.numeric_shape);
     }
 
     #[test]
     fn render_pads_and_scales_to_target() {
-        let (g, ink) =
-            page_with(|g| draw_filled_rect_mut(g, Rect::at(100, 40).of_size(9, 18), Luma([0])));
+        let (g, cell) = whole_page_ink(|g| {
+            draw_filled_rect_mut(g, Rect::at(100, 40).of_size(9, 18), Luma([0]))
+        });
         let opts = CropOptions::default();
-        let cell = analyze(&g, &ink, PixelBox::from_corners(0, 0, 300, 100), 300, &opts);
         let (img, dpi) = render(&g, &cell, 300, ReadKind::Number, &opts).unwrap();
         assert!(dpi > 300);
         assert!(img.height() > 18 + 2 * opts.pad_px);
