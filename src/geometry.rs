@@ -35,14 +35,6 @@ impl PixelBox {
         self.width() <= 0 || self.height() <= 0
     }
 
-    pub fn area(&self) -> i64 {
-        if self.is_empty() {
-            0
-        } else {
-            self.width() as i64 * self.height() as i64
-        }
-    }
-
     pub fn center(&self) -> (i32, i32) {
         ((self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2)
     }
@@ -76,15 +68,6 @@ impl PixelBox {
         }
     }
 
-    pub fn intersect(&self, other: &PixelBox) -> Self {
-        PixelBox {
-            x0: self.x0.max(other.x0),
-            y0: self.y0.max(other.y0),
-            x1: self.x1.min(other.x1),
-            y1: self.y1.min(other.y1),
-        }
-    }
-
     /// Keeps the box inside an image of the given size.
     pub fn clamp_to(&self, width: u32, height: u32) -> Self {
         let (w, h) = (width as i32, height as i32);
@@ -115,13 +98,10 @@ mod tests {
     }
 
     #[test]
-    fn intersect_and_union() {
+    fn union_covers_both_and_ignores_empty() {
         let a = PixelBox::from_corners(0, 0, 10, 10);
         let b = PixelBox::from_corners(5, 5, 20, 20);
-        assert_eq!(a.intersect(&b), PixelBox::from_corners(5, 5, 10, 10));
         assert_eq!(a.union(&b), PixelBox::from_corners(0, 0, 20, 20));
-        assert!(a
-            .intersect(&PixelBox::from_corners(30, 30, 40, 40))
-            .is_empty());
+        assert_eq!(PixelBox::default().union(&b), b);
     }
 }

@@ -97,13 +97,3 @@ pub struct ReviewItem {
     pub col: &'static str,
     pub reason: String,
 }
-
-impl Document {
-    pub fn cell(&self, table: &str, row: &str, col: &str) -> Option<&Cell> {
-        self.tables
-            .iter()
-            .filter(|t| t.id == table)
-            .flat_map(|t| t.cells.iter())
-            .find(|c| c.row == row && c.col == col)
-    }
-}
