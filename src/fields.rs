@@ -14,7 +14,8 @@ pub fn text_lines(ink: &InkMask, region: PixelBox, dpi: u32) -> Vec<PixelBox> {
     // Scanner shadows hug the page edge; text keeps to the margins' inside.
     let margin = (r.width() as f32 * 0.06) as i32;
     let (x0, x1) = (r.x0 + margin, r.x1 - margin);
-    let min_ink = ((dpi as f32) * 0.01).max(2.0) as usize;
+    // A row through text crosses many strokes; scanner dust leaves a few dots a row.
+    let min_ink = ((dpi as f32) * 0.01).max(0.02 * (x1 - x0) as f32).max(2.0) as usize;
     let rows: Vec<Option<(i32, i32)>> = (r.y0..r.y1)
         .map(|y| {
             let row = ink.row(y as u32);
@@ -164,6 +165,26 @@ fn cn_number(s: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dust_makes_no_line_text_does() {
+        let mut ink = InkMask::new(1200, 400);
+        // Dust: a dot every 100 px in every 7th row, over the whole page.
+        for y in (0..400).step_by(7) {
+            for x in (0..1200).step_by(100) {
+                ink.set(x, y, true);
+            }
+        }
+        // A line of text: dense strokes from y 200 to 240.
+        for y in 200..240 {
+            for x in (300..900).filter(|x| x % 6 < 3) {
+                ink.set(x, y, true);
+            }
+        }
+        let lines = text_lines(&ink, PixelBox::from_corners(0, 0, 1200, 400), 300);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!((lines[0].y0 - 200).abs() <= 2 && (lines[0].y1 - 240).abs() <= 2);
+    }
 
     #[test]
     fn title_gives_organization_and_year() {
