@@ -91,19 +91,23 @@ impl Segment {
         self.end - self.start
     }
 
-    fn covered(&self) -> i32 {
+    /// The stretches along the rule with ink, merging those at most `bridge` apart.
+    fn solid_spans(&self, bridge: i32) -> Vec<(i32, i32)> {
         let mut spans: Vec<(i32, i32)> = self.runs.iter().map(|r| (r.start, r.end)).collect();
         spans.sort_unstable();
-        let (mut total, mut cur) = (0, (i32::MIN, i32::MIN));
-        for (s, e) in spans {
-            if s > cur.1 {
-                total += cur.1 - cur.0;
-                cur = (s, e);
-            } else {
-                cur.1 = cur.1.max(e);
+        let mut solid: Vec<(i32, i32)> = Vec::new();
+        for (a, b) in spans {
+            match solid.last_mut() {
+                Some(l) if a <= l.1 + bridge => l.1 = l.1.max(b),
+                _ => solid.push((a, b)),
             }
         }
-        total + (cur.1 - cur.0)
+        solid
+    }
+
+    /// How much of its length has ink.
+    fn covered(&self) -> i32 {
+        self.solid_spans(0).iter().map(|(a, b)| b - a).sum()
     }
 
     /// Least-squares line through the runs; runs far off the first fit (a glyph
@@ -427,15 +431,7 @@ fn split_at_crossing_gaps(
             .filter(|a| p >= a.start as f32 - tol && p <= a.end as f32 + tol)
             .map(|a| a.pos_at(p))
             .collect();
-        let mut spans: Vec<(i32, i32)> = s.runs.iter().map(|r| (r.start, r.end)).collect();
-        spans.sort_unstable();
-        let mut solid: Vec<(i32, i32)> = Vec::new();
-        for (a, b) in spans {
-            match solid.last_mut() {
-                Some(l) if a <= l.1 + 2 => l.1 = l.1.max(b),
-                _ => solid.push((a, b)),
-            }
-        }
+        let solid = s.solid_spans(2);
         // Each cut: where the later piece starts, and the crossing both pieces reach.
         let mut cuts: Vec<(i32, i32)> = solid
             .windows(2)

@@ -48,6 +48,15 @@ fn canonical(v: &Value) -> String {
     }
 }
 
+/// Asserts that at least `percent`% of the truth's cells were read right.
+fn assert_cells_right(doc: &Document, truth_name: &str, percent: usize) {
+    let (right, total, wrong) = score(doc, truth_name);
+    assert!(
+        right * 100 >= total * percent,
+        "{right}/{total} right; wrong: {wrong:#?}"
+    );
+}
+
 /// (cells right, cells in truth, the wrong ones).
 fn score(doc: &Document, truth_name: &str) -> (usize, usize, Vec<String>) {
     let truth: Value =
@@ -101,11 +110,7 @@ fn born_digital_pdf_is_exact() {
 #[test]
 fn typical_scan_reads_its_cells() {
     let doc = convert("sample-scan.pdf");
-    let (right, total, wrong) = score(&doc, "sample-scan.truth.json");
-    assert!(
-        right * 100 >= total * 95,
-        "{right}/{total} right; wrong: {wrong:#?}"
-    );
+    assert_cells_right(&doc, "sample-scan.truth.json", 95);
     assert_eq!(doc.source.pages, 3);
     assert!(
         doc.source.dpi.iter().all(|&d| d > 100),
@@ -121,11 +126,7 @@ fn typical_scan_reads_its_cells() {
 #[test]
 fn hard_scan_reads_a_third_of_cells_at_least() {
     let doc = convert("hard.pdf");
-    let (right, total, wrong) = score(&doc, "hard.truth.json");
-    assert!(
-        right * 100 >= total * 30,
-        "{right}/{total} right; wrong: {wrong:#?}"
-    );
+    assert_cells_right(&doc, "hard.truth.json", 30);
 }
 
 #[test]
@@ -133,11 +134,7 @@ fn multipage_tiff_is_one_report() {
     let doc = convert("digital-150dpi.tif");
     assert_eq!(doc.source.pages, 3);
     assert_eq!(doc.source.dpi, vec![150, 150, 150]);
-    let (right, total, wrong) = score(&doc, "digital.truth.json");
-    assert!(
-        right * 100 >= total * 95,
-        "{right}/{total} right; wrong: {wrong:#?}"
-    );
+    assert_cells_right(&doc, "digital.truth.json", 95);
 }
 
 fn nianbao() -> Command {
