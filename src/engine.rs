@@ -100,7 +100,7 @@ impl<'a> Engine<'a> {
         } else {
             normalize::normalize(page.gray, page.dpi, &o.normalize)
         };
-        let (tables, rules) = grid::detect_tables(&norm.rule_ink, page.dpi, &o.grid);
+        let (tables, rules) = grid::detect_tables(&norm, page.dpi, &o.grid);
         let mut erased = norm.gray.clone();
         // Blur spreads a rule a pixel or two beyond what binarization called ink.
         grid::erase_rules(&mut erased, &rules, (page.dpi as i32 / 100).max(2));

@@ -4,52 +4,66 @@
 use crate::geometry::PixelBox;
 use crate::normalize::InkMask;
 
-/// Text lines of `region` as boxes, top to bottom, from the rows that carry ink.
-/// Ink spanning nearly the whole width densely is a scanner edge, not text.
+/// Text lines of `region` as boxes, top to bottom. Lines are built from blobs of ink,
+/// not raw rows, so scanner dust (specks) and scanner edges (blobs taller than an inch
+/// or as wide as the page) never make or widen a line.
 pub fn text_lines(ink: &InkMask, region: PixelBox, dpi: u32) -> Vec<PixelBox> {
     let r = region.clamp_to(ink.width, ink.height);
+    // Scanner shadows hug the page edge; text keeps to the margins' inside.
+    let margin = r.width() * 6 / 100;
+    let r = PixelBox::from_corners(r.x0 + margin, r.y0, r.x1 - margin, r.y1);
     if r.is_empty() {
         return Vec::new();
     }
-    // Scanner shadows hug the page edge; text keeps to the margins' inside.
-    let margin = (r.width() as f32 * 0.06) as i32;
-    let (x0, x1) = (r.x0 + margin, r.x1 - margin);
-    // A row through text crosses many strokes; scanner dust leaves a few dots a row.
-    let min_ink = ((dpi as f32) * 0.01).max(0.02 * (x1 - x0) as f32).max(2.0) as usize;
-    let rows: Vec<Option<(i32, i32)>> = (r.y0..r.y1)
-        .map(|y| {
-            let row = ink.row(y as u32);
-            let xs: Vec<i32> = (x0..x1).filter(|&x| row[x as usize]).collect();
-            let dense = xs.len() as f32 > 0.6 * (x1 - x0) as f32;
-            (xs.len() >= min_ink && !dense).then(|| (xs[0], xs[xs.len() - 1] + 1))
-        })
+    // Most strokes of a 9 pt character are 0.04 in or longer, noise clumps are not;
+    // the line box needs only the larger strokes.
+    let speck = ((dpi as f32) * 0.04).max(2.0) as i32;
+    let mut strokes: Vec<PixelBox> = crate::blobs::find(r, |x, y| ink.get(x, y))
+        .into_iter()
+        .map(|b| b.bbox)
+        .filter(|b| b.width().max(b.height()) >= speck)
+        .filter(|b| b.height() <= dpi as i32 && b.width() * 10 < r.width() * 6)
         .collect();
-    let gap = ((dpi as f32) * 0.03) as i32;
-    let mut lines: Vec<PixelBox> = Vec::new();
-    let mut last_ink_row = i32::MIN;
-    for (i, row) in rows.iter().enumerate() {
-        let y = r.y0 + i as i32;
-        let Some((a, b)) = *row else { continue };
+    strokes.sort_by_key(|b| b.y0);
+    // Within a line some character spans every row; between lines of body text set
+    // solid the gap can be as small as a few pixels.
+    let gap = ((dpi as f32) * 0.01) as i32;
+    let mut lines: Vec<(PixelBox, usize)> = Vec::new();
+    for s in strokes {
         match lines.last_mut() {
-            Some(l) if y - last_ink_row <= gap => {
-                *l = l.union(&PixelBox::from_corners(a, y, b, y + 1))
+            Some((l, n)) if s.y0 - l.y1 <= gap => {
+                *l = l.union(&s);
+                *n += 1;
             }
-            _ => lines.push(PixelBox::from_corners(a, y, b, y + 1)),
+            _ => lines.push((s, 1)),
         }
-        last_ink_row = y;
     }
     let min_h = ((dpi as f32) * 0.05) as i32;
-    lines.retain(|l| l.height() >= min_h && l.height() <= dpi as i32);
+    // Text has a blob or more per character (characters are about as wide as the line
+    // is tall); stray marks and noise strung across the page have far fewer.
     lines
+        .into_iter()
+        .filter(|(l, n)| *n >= 3 && *n * 2 * l.height() as usize >= l.width() as usize)
+        .filter(|(l, _)| l.height() >= min_h && l.height() <= dpi as i32)
+        .map(|(l, _)| l)
+        .collect()
 }
 
-/// Lines that may hold the title: the first, and up to two more right under it set
-/// in nearly the same size (a long title wraps).
+/// Lines that may hold the title: the first of the top lines set in the title's size
+/// (the largest there), and up to two more right under it in nearly the same size
+/// (a long title wraps). A smaller line above it is a header or a stray mark.
 pub fn title_lines(lines: &[PixelBox]) -> Vec<PixelBox> {
-    let Some(first) = lines.first() else {
+    let top = &lines[..lines.len().min(4)];
+    let Some(tallest) = top.iter().map(|l| l.height()).max() else {
         return Vec::new();
     };
-    let mut out = vec![*first];
+    let start = top
+        .iter()
+        .position(|l| l.height() * 4 >= tallest * 3)
+        .unwrap_or(0);
+    let lines = &lines[start..];
+    let first = lines[0];
+    let mut out = vec![first];
     for pair in lines.windows(2).take(2) {
         let (above, l) = (pair[0], pair[1]);
         let close = l.y0 - above.y1 <= 2 * above.height();
@@ -63,7 +77,11 @@ pub fn title_lines(lines: &[PixelBox]) -> Vec<PixelBox> {
 
 /// Organization and year from a title such as `某某局2021年度政府信息公开工作年度报告`.
 pub fn parse_title(title: &str) -> (Option<String>, Option<i32>) {
-    let t: String = title.chars().filter(|c| !c.is_whitespace()).collect();
+    // Names and years hold no ASCII punctuation; in OCR it is a speck read as a stop.
+    let t: String = title
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_ascii_punctuation())
+        .collect();
     let chars: Vec<char> = t.chars().collect();
     for i in 0..chars.len() {
         if chars[i] != '年' || i < 4 {
@@ -187,12 +205,22 @@ mod tests {
     }
 
     #[test]
+    fn title_starts_at_the_first_line_in_title_size() {
+        let line = |y0, h| PixelBox::from_corners(100, y0, 900, y0 + h);
+        let (header, org, year, body) = (line(50, 20), line(200, 60), line(280, 60), line(400, 30));
+        assert_eq!(title_lines(&[header, org, year, body]), vec![org, year]);
+    }
+
+    #[test]
     fn title_gives_organization_and_year() {
         let (org, year) = parse_title("和田地区机关事务管理局2021年度政府信息公开工作报告");
         assert_eq!(org.as_deref(), Some("和田地区机关事务管理局"));
         assert_eq!(year, Some(2021));
         let (org, year) = parse_title("殷都区人民政府办公室 2021 年政府信息公开工作年度报告");
         assert_eq!(org.as_deref(), Some("殷都区人民政府办公室"));
+        assert_eq!(year, Some(2021));
+        let (org, year) = parse_title("临兴区城市管理局2021.年政府信息公开工作年度报告");
+        assert_eq!(org.as_deref(), Some("临兴区城市管理局"));
         assert_eq!(year, Some(2021));
         let (org, year) = parse_title("2020年盐池县机关事务服务中心政府信息公开工作年度报告");
         assert_eq!(org.as_deref(), Some("盐池县机关事务服务中心"));

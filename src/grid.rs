@@ -7,8 +7,12 @@
 //! long text strokes. Tables are the connected groups of rules; their rule positions
 //! form a lattice whose elementary cells merge wherever the rule between them is absent.
 
+mod faint;
+
+use crate::crop::{self, CropOptions};
 use crate::geometry::PixelBox;
-use crate::normalize::InkMask;
+use crate::normalize::{InkMask, NormalizedPage};
+use faint::Stretch;
 use image::GrayImage;
 
 /// Options for [`detect_tables`]; lengths are fractions of an inch so any dpi works.
@@ -196,10 +200,15 @@ pub struct TableGrid {
     pub cells: Vec<GridCell>,
 }
 
-/// Finds the rules of a page and the tables they form.
-pub fn detect_tables(ink: &InkMask, dpi: u32, opts: &GridOptions) -> (Vec<TableGrid>, Rules) {
-    let rules = detect_rules(ink, dpi, opts);
-    let tables = build_tables(&rules, dpi, opts);
+/// Finds the rules of a page (in its rule mask) and the tables they form. Where a
+/// rule is missing between two cells, the gray page and its text are looked at too.
+pub fn detect_tables(
+    page: &NormalizedPage,
+    dpi: u32,
+    opts: &GridOptions,
+) -> (Vec<TableGrid>, Rules) {
+    let rules = detect_rules(&page.rule_ink, dpi, opts);
+    let tables = build_tables(&rules, page, dpi, opts);
     (tables, rules)
 }
 
@@ -517,7 +526,12 @@ fn keep_structural(mut h: Vec<Segment>, mut v: Vec<Segment>, tol: i32) -> Rules 
 }
 
 /// Groups rules into tables and builds each table's cells.
-pub fn build_tables(rules: &Rules, dpi: u32, opts: &GridOptions) -> Vec<TableGrid> {
+pub fn build_tables(
+    rules: &Rules,
+    page: &NormalizedPage,
+    dpi: u32,
+    opts: &GridOptions,
+) -> Vec<TableGrid> {
     let tol = px(dpi, opts.touch_in);
     let nh = rules.horizontal.len();
     let mut uf = UnionFind::new(nh + rules.vertical.len());
@@ -539,7 +553,13 @@ pub fn build_tables(rules: &Rules, dpi: u32, opts: &GridOptions) -> Vec<TableGri
     let mut tables: Vec<TableGrid> = groups
         .into_values()
         .filter(|(h, v)| h.len() >= 2 && v.len() >= 2)
-        .filter_map(|(h, v)| table_from_rules(&h, &v, px(dpi, opts.cluster_in) as f32))
+        .filter_map(|(h, v)| {
+            let apart = |b: &Boundary| {
+                faint::shows_line(&page.gray, &page.ink, b.stretch, dpi)
+                    || numbers_apart(page, b, dpi)
+            };
+            table_from_rules(&h, &v, px(dpi, opts.cluster_in) as f32, &apart)
+        })
         .collect();
     // Bold glyphs such as 田 at title sizes are little grids of their own.
     let (min_w, min_h) = (
@@ -553,6 +573,38 @@ pub fn build_tables(rules: &Rules, dpi: u32, opts: &GridOptions) -> Vec<TableGri
     });
     tables.sort_by_key(|t| (t.bbox.y0, t.bbox.x0));
     tables
+}
+
+/// Two neighbouring lattice cells with no rule found between them: `before` is left
+/// of (or above) `after`, and `stretch` is where the rule would run.
+struct Boundary {
+    stretch: Stretch,
+    before: PixelBox,
+    after: PixelBox,
+}
+
+/// Whether each side of `b` holds a number of its own, clear of the boundary. The
+/// format prints one value a cell and never sets a number across a rule's place, so
+/// two such numbers had a rule between them that the scan lost.
+fn numbers_apart(page: &NormalizedPage, b: &Boundary, dpi: u32) -> bool {
+    let opts = CropOptions::default();
+    let read = |r: PixelBox| crop::analyze(&page.gray, &page.ink, r, dpi, &opts);
+    let (before, after) = (read(b.before), read(b.after));
+    let (Some(x), Some(y)) = (before.content, after.content) else {
+        return false;
+    };
+    // A number the boundary cuts leaves its halves hard against it.
+    let clear = px(dpi, 0.03);
+    let pos = b.stretch.pos.round() as i32;
+    let (end_before, start_after) = if b.stretch.vertical {
+        (x.x1, y.x0)
+    } else {
+        (x.y1, y.y0)
+    };
+    before.numeric_shape
+        && after.numeric_shape
+        && end_before <= pos - clear
+        && start_after >= pos + clear
 }
 
 fn median_cell_height(t: &TableGrid) -> i32 {
@@ -621,7 +673,14 @@ impl<'a> LatticeLines<'a> {
     }
 }
 
-fn table_from_rules(h: &[&Segment], v: &[&Segment], tol: f32) -> Option<TableGrid> {
+/// The table the lattice of `h` and `v` makes; `apart` says whether two neighbouring
+/// lattice cells with no rule found between them are still two cells.
+fn table_from_rules(
+    h: &[&Segment],
+    v: &[&Segment],
+    tol: f32,
+    apart: &dyn Fn(&Boundary) -> bool,
+) -> Option<TableGrid> {
     let rows = LatticeLines::new(h, tol);
     let cols = LatticeLines::new(v, tol);
     if rows.len() < 2 || cols.len() < 2 {
@@ -633,11 +692,38 @@ fn table_from_rules(h: &[&Segment], v: &[&Segment], tol: f32) -> Option<TableGri
         for c in 0..nc {
             let (x0, x1) = (cols.pos(c), cols.pos(c + 1));
             let (y0, y1) = (rows.pos(r), rows.pos(r + 1));
+            let cell = PixelBox::from_corners(x0 as i32, y0 as i32, x1 as i32, y1 as i32);
             if c + 1 < nc && !cols.covers(c + 1, y0, y1) {
-                uf.union(r * nc + c, r * nc + c + 1);
+                let x2 = cols.pos(c + 2);
+                let boundary = Boundary {
+                    stretch: Stretch {
+                        vertical: true,
+                        pos: cols.pos_at(c + 1, (y0 + y1) / 2.0),
+                        from: y0,
+                        to: y1,
+                    },
+                    before: cell,
+                    after: PixelBox::from_corners(x1 as i32, y0 as i32, x2 as i32, y1 as i32),
+                };
+                if !apart(&boundary) {
+                    uf.union(r * nc + c, r * nc + c + 1);
+                }
             }
             if r + 1 < nr && !rows.covers(r + 1, x0, x1) {
-                uf.union(r * nc + c, (r + 1) * nc + c);
+                let y2 = rows.pos(r + 2);
+                let boundary = Boundary {
+                    stretch: Stretch {
+                        vertical: false,
+                        pos: rows.pos_at(r + 1, (x0 + x1) / 2.0),
+                        from: x0,
+                        to: x1,
+                    },
+                    before: cell,
+                    after: PixelBox::from_corners(x0 as i32, y1 as i32, x1 as i32, y2 as i32),
+                };
+                if !apart(&boundary) {
+                    uf.union(r * nc + c, (r + 1) * nc + c);
+                }
             }
         }
     }

@@ -130,6 +130,8 @@ enum Expected {
     Reviews,
 }
 
+/// Breaks ties between template pairings only: far below any one row's score.
+const SAME_VERSION_BONUS: f32 = 1e-3;
 /// Matches weaker than this are not the row, whatever the order says.
 const MIN_SIMILARITY: f32 = 0.45;
 /// Each match must beat this to be worth taking; keeps noise rows unmatched.
@@ -246,7 +248,12 @@ pub fn map_tables(tables: &[ReadTable]) -> Vec<Table> {
                 .chain(apps.rows().map(|r| Expected::Row(apps, r)))
                 .chain([Expected::Reviews])
                 .collect();
-            let (score, pairs) = align(&obs, &exp);
+            let (mut score, pairs) = align(&obs, &exp);
+            // When the rows that tell the versions apart were not seen, a report is
+            // more likely printed in one version than in a mix of both.
+            if active.template == apps.template {
+                score += SAME_VERSION_BONUS;
+            }
             if best.as_ref().is_none_or(|b| score > b.score + 1e-6) {
                 best = Some(Best { score, exp, pairs });
             }

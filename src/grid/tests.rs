@@ -31,9 +31,19 @@ fn lattice(img: &mut GrayImage, xs: &[i32], ys: &[i32]) {
     }
 }
 
-fn tables_of(img: &GrayImage) -> Vec<TableGrid> {
+/// A page binarized at a fixed threshold: synthetic pages need nothing adaptive.
+fn thresholded(img: &GrayImage) -> NormalizedPage {
     let ink = InkMask::from_gray_threshold(img, 128);
-    detect_tables(&ink, DPI, &GridOptions::default()).0
+    NormalizedPage {
+        gray: img.clone(),
+        rule_ink: ink.clone(),
+        ink,
+        skew_deg: 0.0,
+    }
+}
+
+fn tables_of(img: &GrayImage) -> Vec<TableGrid> {
+    detect_tables(&thresholded(img), DPI, &GridOptions::default()).0
 }
 
 const XS: [i32; 5] = [100, 500, 750, 1000, 1250];
@@ -78,6 +88,70 @@ fn missing_rules_make_spanning_cells() {
     assert!(spans.contains(&(0, 0, 1, 4)), "{spans:?}");
     assert!(spans.contains(&(1, 0, 3, 1)), "{spans:?}");
     assert_eq!(t.cells.len(), 1 + 1 + 9);
+}
+
+/// Draws a number-like mark (three narrow digit bars) centred at `x`, `y`.
+fn number_at(img: &mut GrayImage, x: i32, y: i32) {
+    for i in 0..3 {
+        draw_filled_rect_mut(img, Rect::at(x - 25 + i * 18, y - 14).of_size(6, 28), INK);
+    }
+}
+
+/// A full lattice but for the rule between columns 2 and 3 in row 2.
+fn lattice_missing_one_rule(img: &mut GrayImage) {
+    for &y in &YS {
+        hline(img, y, XS[0], XS[4] + 1);
+    }
+    for (i, &x) in XS.iter().enumerate() {
+        if i == 3 {
+            vline(img, x, YS[0], YS[2] + 1);
+            vline(img, x, YS[3], YS[4] + 1);
+        } else {
+            vline(img, x, YS[0], YS[4] + 1);
+        }
+    }
+}
+
+fn span_of_row2_col2(img: &GrayImage) -> usize {
+    let t = &tables_of(img)[0];
+    let c = t.cells.iter().find(|c| c.row == 2 && c.col == 2).unwrap();
+    c.col_span
+}
+
+#[test]
+fn two_numbers_without_a_rule_between_are_two_cells() {
+    let mut img = blank();
+    lattice_missing_one_rule(&mut img);
+    number_at(&mut img, 875, 300);
+    number_at(&mut img, 1125, 300);
+    assert_eq!(span_of_row2_col2(&img), 1);
+}
+
+#[test]
+fn one_number_across_a_missing_rule_stays_one_cell() {
+    let mut img = blank();
+    lattice_missing_one_rule(&mut img);
+    number_at(&mut img, 1000, 300);
+    assert_eq!(span_of_row2_col2(&img), 2);
+}
+
+#[test]
+fn a_rule_too_faint_for_the_mask_still_divides() {
+    let mut img = blank();
+    lattice_missing_one_rule(&mut img);
+    // 25 gray levels under the paper: lighter than the mask's threshold.
+    draw_filled_rect_mut(&mut img, Rect::at(999, YS[2]).of_size(2, 80), Luma([220]));
+    assert_eq!(span_of_row2_col2(&img), 1);
+}
+
+#[test]
+fn a_glyph_stroke_where_a_rule_is_missing_does_not_divide() {
+    let mut img = blank();
+    lattice_missing_one_rule(&mut img);
+    // A 申-like full-height stroke through the middle of row 2's text.
+    draw_filled_rect_mut(&mut img, Rect::at(999, YS[2] + 20).of_size(3, 40), INK);
+    draw_filled_rect_mut(&mut img, Rect::at(960, YS[2] + 30).of_size(80, 3), INK);
+    assert_eq!(span_of_row2_col2(&img), 2);
 }
 
 #[test]
@@ -167,7 +241,7 @@ fn skewed_table_is_straightened_then_read() {
             "{angle}: {}",
             page.skew_deg
         );
-        let t = detect_tables(&page.ink, DPI, &GridOptions::default()).0;
+        let t = detect_tables(&page, DPI, &GridOptions::default()).0;
         assert_eq!(t.len(), 1, "{angle}");
         assert_eq!(t[0].cells.len(), 16, "{angle}");
     }
@@ -178,8 +252,7 @@ fn erasing_rules_leaves_cell_text() {
     let mut img = blank();
     lattice(&mut img, &XS, &YS);
     draw_filled_rect_mut(&mut img, Rect::at(600, 210).of_size(10, 30), INK);
-    let ink = InkMask::from_gray_threshold(&img, 128);
-    let (_, rules) = detect_tables(&ink, DPI, &GridOptions::default());
+    let (_, rules) = detect_tables(&thresholded(&img), DPI, &GridOptions::default());
     erase_rules(&mut img, &rules, 2);
     assert_eq!(img.get_pixel(300, YS[1] as u32).0[0], 255);
     assert_eq!(img.get_pixel(XS[1] as u32, 300).0[0], 255);

@@ -154,6 +154,17 @@ fn report_of_2019_format_is_told_apart() {
 }
 
 #[test]
+fn applications_without_their_telling_rows_follow_the_active_table_version() {
+    let active = printed(&ACTIVE_2019, |l| l.to_string(), |_| "1".into());
+    let mut apps = printed(&APPLICATIONS_2019, |l| l.to_string(), |_| "0".into());
+    // The page holding 其他处理 and 总计 was lost: nothing tells 2019 from 2021.
+    apps.truncate(20);
+    let read = vec![table(1, &as_rows(&active)), table(2, &as_rows(&apps))];
+    let out = map_tables(&read);
+    assert_eq!(out[1].template, "2019");
+}
+
+#[test]
 fn table_split_across_pages_and_garbled_labels_still_map() {
     let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
     // Garbles seen in OCR: dropped and swapped characters, stray spaces.
