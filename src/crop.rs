@@ -74,15 +74,15 @@ pub fn analyze(
     }
     let blobs = blobs_in(erased, ink, r);
     let speck = (dpi as f32 * opts.speck_in).max(2.0) as i32;
-    // What is left of a rule after erasing: a thin sliver along the cell's edge.
+    // What is left of a rule after erasing: a thin sliver along a cell edge, within a
+    // speck of it (a rule's place is known only to a few pixels).
     let (remnants, blobs): (Vec<Blob>, Vec<Blob>) = blobs.into_iter().partition(|b| {
         let (w, h) = (b.bbox.width(), b.bbox.height());
-        let thin = w.min(h) <= 2 && w.max(h) >= 4 * w.min(h);
-        let at_edge = b.bbox.x0 <= r.x0 + 1
-            || b.bbox.y0 <= r.y0 + 1
-            || b.bbox.x1 >= r.x1 - 1
-            || b.bbox.y1 >= r.y1 - 1;
-        thin && at_edge
+        let along_x = h <= 2 && w >= 4 * h;
+        let along_y = w <= 2 && h >= 4 * w;
+        let near_top_or_bottom = b.bbox.y0 <= r.y0 + speck || b.bbox.y1 >= r.y1 - speck;
+        let near_side = b.bbox.x0 <= r.x0 + speck || b.bbox.x1 >= r.x1 - speck;
+        (along_x && near_top_or_bottom) || (along_y && near_side)
     });
     let (major, minor): (Vec<Blob>, Vec<Blob>) = blobs
         .into_iter()
@@ -102,15 +102,6 @@ pub fn analyze(
     heights.sort_unstable();
     let tallest = *heights.last().unwrap_or(&1);
     let glyph_height = heights[heights.len() / 2].max(tallest * 2 / 3);
-    if std::env::var("CROP_PROBE").is_ok() {
-        eprintln!(
-            "probe r={:?} major={:?} minor={:?} numeric={}",
-            r,
-            major.iter().map(|b| b.bbox).collect::<Vec<_>>(),
-            kept_minor.iter().map(|b| b.bbox).collect::<Vec<_>>(),
-            is_numeric_shape(&major, &kept_minor, core)
-        );
-    }
     dust.extend(remnants);
     let numeric_shape = is_numeric_shape(&major, &kept_minor, core);
     CellInk {

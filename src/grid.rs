@@ -225,7 +225,10 @@ pub fn detect_rules(ink: &InkMask, dpi: u32, opts: &GridOptions) -> Rules {
         px(dpi, opts.touch_in) as f32,
     );
     let long_h = join_across_breaks(long_h, &long_v, gap, tol);
-    let long_v = join_across_breaks(long_v, &long_h, gap, tol);
+    let mut long_v = join_across_breaks(long_v, &long_h, gap, tol);
+    let tight = px(dpi, 0.02) as f32;
+    let (row_columns, short_v) = one_row_columns(short_v, &long_h, tight);
+    long_v.extend(row_columns);
     let rules = keep_structural(long_h, long_v, px(dpi, opts.touch_in));
     let min_piece = px(dpi, opts.seed_in);
     let mut rules = Rules {
@@ -234,7 +237,6 @@ pub fn detect_rules(ink: &InkMask, dpi: u32, opts: &GridOptions) -> Rules {
     };
     // A rule between two spanning rows is only a row high, too short to seed; it is
     // kept when both its ends sit on rules already found.
-    let tight = px(dpi, 0.02) as f32;
     let bridges_v: Vec<Segment> = short_v
         .into_iter()
         .filter(|v| bridges(v, &rules.horizontal, &rules.vertical, tight))
@@ -248,10 +250,9 @@ pub fn detect_rules(ink: &InkMask, dpi: u32, opts: &GridOptions) -> Rules {
     rules
 }
 
-/// Whether `s` runs from one rule of `across` to another (ends within `tol`), in line
-/// with a rule of its own direction in `along`: the column or row boundary it
-/// continues. A glyph's stroke filling a tight row has no such boundary to continue.
-fn bridges(s: &Segment, across: &[Segment], along: &[Segment], tol: f32) -> bool {
+/// The two rules of `across` that `s` runs between (its ends within `tol` of them),
+/// when it is solid over most of its length.
+fn spans_between(s: &Segment, across: &[Segment], tol: f32) -> Option<(usize, usize)> {
     let at = s.mid_pos();
     let ends_on = |end: f32| {
         across.iter().position(|a| {
@@ -260,11 +261,54 @@ fn bridges(s: &Segment, across: &[Segment], along: &[Segment], tol: f32) -> bool
                 && (a.pos_at(at) - end).abs() <= tol
         })
     };
-    let continues = along.iter().any(|l| (l.mid_pos() - at).abs() <= tol);
     match (ends_on(s.start as f32), ends_on(s.end as f32)) {
-        (Some(a), Some(b)) => continues && a != b && s.covered() as f32 >= 0.8 * s.length() as f32,
-        _ => false,
+        (Some(a), Some(b)) if a != b && s.covered() as f32 >= 0.8 * s.length() as f32 => {
+            Some((a, b))
+        }
+        _ => None,
     }
+}
+
+/// Whether `s` runs from one rule of `across` to another, in line with a rule of its
+/// own direction in `along`: the column or row boundary it continues. A glyph's
+/// stroke filling a tight row has no such boundary to continue.
+fn bridges(s: &Segment, across: &[Segment], along: &[Segment], tol: f32) -> bool {
+    let continues = along
+        .iter()
+        .any(|l| (l.mid_pos() - s.mid_pos()).abs() <= tol);
+    continues && spans_between(s, across, tol).is_some()
+}
+
+/// Splits `short` into the column rules of tables one row high and the rest. Such
+/// rules are too short to seed and have no longer rule to continue; each runs from one
+/// long rule to the next, and three or more between the same two make a row of cells,
+/// which glyph strokes touching both rules never do.
+fn one_row_columns(
+    short: Vec<Segment>,
+    across: &[Segment],
+    tol: f32,
+) -> (Vec<Segment>, Vec<Segment>) {
+    let spanning: Vec<bool> = short
+        .iter()
+        .map(|s| spans_between(s, across, tol).is_some())
+        .collect();
+
+    // The rules above and below may be broken into pieces; what is shared is where
+    // the column rules start and end.
+    let in_row_of_cells = |i: usize| {
+        let same_row = |j: usize| {
+            spanning[j]
+                && (short[j].start - short[i].start).abs() as f32 <= tol
+                && (short[j].end - short[i].end).abs() as f32 <= tol
+        };
+        spanning[i] && (0..short.len()).filter(|&j| same_row(j)).count() >= 3
+    };
+    let keep: Vec<bool> = (0..short.len()).map(in_row_of_cells).collect();
+    let (columns, rest): (Vec<_>, Vec<_>) = short.into_iter().zip(keep).partition(|(_, k)| *k);
+    (
+        columns.into_iter().map(|(s, _)| s).collect(),
+        rest.into_iter().map(|(s, _)| s).collect(),
+    )
 }
 
 /// Horizontal rules of a mask (call on the transpose for vertical ones): the long
@@ -583,28 +627,41 @@ struct Boundary {
     after: PixelBox,
 }
 
-/// Whether each side of `b` holds a number of its own, clear of the boundary. The
-/// format prints one value a cell and never sets a number across a rule's place, so
-/// two such numbers had a rule between them that the scan lost.
+/// Whether each side of `b` holds a number of its own with a clear channel between
+/// them. The format prints one value a cell, padded off the rules, and never sets a
+/// number across a rule's place; two such numbers had a rule between them that the
+/// scan lost.
 fn numbers_apart(page: &NormalizedPage, b: &Boundary, dpi: u32) -> bool {
     let opts = CropOptions::default();
-    let read = |r: PixelBox| crop::analyze(&page.gray, &page.ink, r, dpi, &opts);
-    let (before, after) = (read(b.before), read(b.after));
-    let (Some(x), Some(y)) = (before.content, after.content) else {
+    // Rules are not erased yet: numbers are looked for well inside the cells, and the
+    // channel is a cell's padding wide on each side of the boundary.
+    let reach = px(dpi, 0.02).max(3);
+    let numeric = |r: PixelBox| {
+        crop::analyze(&page.gray, &page.ink, r.inset(reach, reach), dpi, &opts).numeric_shape
+    };
+    if !numeric(b.before) || !numeric(b.after) {
         return false;
-    };
-    // A number the boundary cuts leaves its halves hard against it.
-    let clear = px(dpi, 0.03);
+    }
     let pos = b.stretch.pos.round() as i32;
-    let (end_before, start_after) = if b.stretch.vertical {
-        (x.x1, y.x0)
-    } else {
-        (x.y1, y.y0)
-    };
-    before.numeric_shape
-        && after.numeric_shape
-        && end_before <= pos - clear
-        && start_after >= pos + clear
+    let both = b
+        .before
+        .union(&b.after)
+        .inset(reach, reach)
+        .clamp_to(page.ink.width, page.ink.height);
+    !crate::blobs::find(both, |x, y| page.ink.get(x, y))
+        .iter()
+        .any(|blob| {
+            let (lo, hi, along) = if b.stretch.vertical {
+                (blob.bbox.x0, blob.bbox.x1, blob.bbox.height())
+            } else {
+                (blob.bbox.y0, blob.bbox.y1, blob.bbox.width())
+            };
+            // Left alone: the rules bounding both cells, which cross the channel, and
+            // what is left of the faded rule itself, a sliver on its line.
+            let crossing_rule = along <= 3;
+            let remnant = hi - lo <= 3 && ((lo + hi) / 2 - pos).abs() <= 2;
+            !crossing_rule && !remnant && lo < pos + reach && hi > pos - reach
+        })
 }
 
 fn median_cell_height(t: &TableGrid) -> i32 {
@@ -692,34 +749,35 @@ fn table_from_rules(
         for c in 0..nc {
             let (x0, x1) = (cols.pos(c), cols.pos(c + 1));
             let (y0, y1) = (rows.pos(r), rows.pos(r + 1));
-            let cell = PixelBox::from_corners(x0 as i32, y0 as i32, x1 as i32, y1 as i32);
+            let (xm, ym) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+            let at_col = |i: usize| cols.pos_at(i, ym).round() as i32;
+            let at_row = |i: usize| rows.pos_at(i, xm).round() as i32;
+            let cell = PixelBox::from_corners(at_col(c), at_row(r), at_col(c + 1), at_row(r + 1));
             if c + 1 < nc && !cols.covers(c + 1, y0, y1) {
-                let x2 = cols.pos(c + 2);
                 let boundary = Boundary {
                     stretch: Stretch {
                         vertical: true,
-                        pos: cols.pos_at(c + 1, (y0 + y1) / 2.0),
+                        pos: cols.pos_at(c + 1, ym),
                         from: y0,
                         to: y1,
                     },
                     before: cell,
-                    after: PixelBox::from_corners(x1 as i32, y0 as i32, x2 as i32, y1 as i32),
+                    after: PixelBox::from_corners(cell.x1, cell.y0, at_col(c + 2), cell.y1),
                 };
                 if !apart(&boundary) {
                     uf.union(r * nc + c, r * nc + c + 1);
                 }
             }
             if r + 1 < nr && !rows.covers(r + 1, x0, x1) {
-                let y2 = rows.pos(r + 2);
                 let boundary = Boundary {
                     stretch: Stretch {
                         vertical: false,
-                        pos: rows.pos_at(r + 1, (x0 + x1) / 2.0),
+                        pos: rows.pos_at(r + 1, xm),
                         from: x0,
                         to: x1,
                     },
                     before: cell,
-                    after: PixelBox::from_corners(x0 as i32, y1 as i32, x1 as i32, y2 as i32),
+                    after: PixelBox::from_corners(cell.x0, cell.y1, cell.x1, at_row(r + 2)),
                 };
                 if !apart(&boundary) {
                     uf.union(r * nc + c, (r + 1) * nc + c);

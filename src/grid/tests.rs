@@ -90,10 +90,10 @@ fn missing_rules_make_spanning_cells() {
     assert_eq!(t.cells.len(), 1 + 1 + 9);
 }
 
-/// Draws a number-like mark (three narrow digit bars) centred at `x`, `y`.
+/// Draws a number-like mark (three digit-sized bars a hairline apart) centred at `x`, `y`.
 fn number_at(img: &mut GrayImage, x: i32, y: i32) {
     for i in 0..3 {
-        draw_filled_rect_mut(img, Rect::at(x - 25 + i * 18, y - 14).of_size(6, 28), INK);
+        draw_filled_rect_mut(img, Rect::at(x - 25 + i * 18, y - 14).of_size(14, 28), INK);
     }
 }
 
@@ -152,6 +152,21 @@ fn a_glyph_stroke_where_a_rule_is_missing_does_not_divide() {
     draw_filled_rect_mut(&mut img, Rect::at(999, YS[2] + 20).of_size(3, 40), INK);
     draw_filled_rect_mut(&mut img, Rect::at(960, YS[2] + 30).of_size(80, 3), INK);
     assert_eq!(span_of_row2_col2(&img), 2);
+}
+
+#[test]
+fn a_table_one_short_row_high_is_found() {
+    // The review table's value row alone on a page: column rules shorter than a seed.
+    let mut img = blank();
+    let xs: Vec<i32> = (0..7).map(|i| 100 + i * 150).collect();
+    hline(&mut img, 300, xs[0], xs[6] + 1);
+    hline(&mut img, 366, xs[0], xs[6] + 1);
+    for &x in &xs {
+        vline(&mut img, x, 300, 367);
+    }
+    let t = tables_of(&img);
+    assert_eq!(t.len(), 1);
+    assert_eq!((t[0].n_rows, t[0].n_cols), (1, 6));
 }
 
 #[test]
