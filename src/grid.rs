@@ -141,27 +141,26 @@ impl Segment {
         }
     }
 
+    /// Least squares over the runs' pixels: a run is a stretch of ink, so it counts its
+    /// own spread along the rule too (a run of length `w` adds `w³/12`). Taking that
+    /// spread into account keeps the fit determined when every run covers the same
+    /// stretch, as the rows of a thick, straight rule do.
     fn fit_all(runs: Vec<Run>) -> Segment {
-        let (mut sw, mut st, mut sp, mut stt, mut stp) = (0f64, 0f64, 0f64, 0f64, 0f64);
+        let weight = |r: &Run| (r.end - r.start) as f64;
+        let centre = |r: &Run| (r.start + r.end) as f64 / 2.0;
+        let sw: f64 = runs.iter().map(weight).sum::<f64>().max(1.0);
+        let t_mean = runs.iter().map(|r| weight(r) * centre(r)).sum::<f64>() / sw;
+        let p_mean = runs.iter().map(|r| weight(r) * r.pos as f64).sum::<f64>() / sw;
+        let (mut stt, mut stp) = (0f64, 0f64);
         for r in &runs {
-            let w = (r.end - r.start) as f64;
-            let t = (r.start + r.end) as f64 / 2.0;
-            let p = r.pos as f64;
-            sw += w;
-            st += w * t;
-            sp += w * p;
-            stt += w * t * t;
-            stp += w * t * p;
+            let (w, dt) = (weight(r), centre(r) - t_mean);
+            stt += w * dt * dt + w * w * w / 12.0;
+            stp += w * dt * (r.pos as f64 - p_mean);
         }
-        let den = sw * stt - st * st;
-        let slope = if den.abs() > 1e-9 {
-            (sw * stp - st * sp) / den
-        } else {
-            0.0
-        };
+        let slope = if stt > 0.0 { stp / stt } else { 0.0 };
         // A rule is straight and near-level after deskew; a steep fit is noise.
         let slope = slope.clamp(-0.02, 0.02);
-        let intercept = (sp - slope * st) / sw;
+        let intercept = p_mean - slope * t_mean;
         Segment {
             start: runs.iter().map(|r| r.start).min().unwrap_or(0),
             end: runs.iter().map(|r| r.end).max().unwrap_or(0),
@@ -594,16 +593,15 @@ pub fn build_tables(
     for (j, v) in rules.vertical.iter().enumerate() {
         groups.entry(uf.find(nh + j)).or_default().1.push(v);
     }
+    let cluster = px(dpi, opts.cluster_in) as f32;
+    let apart = |b: &Boundary| {
+        faint::shows_line(&page.gray, &page.ink, b.stretch, dpi) || numbers_apart(page, b, dpi)
+    };
     let mut tables: Vec<TableGrid> = groups
         .into_values()
+        .flat_map(|(h, v)| split_at_full_rows(h, v, cluster))
         .filter(|(h, v)| h.len() >= 2 && v.len() >= 2)
-        .filter_map(|(h, v)| {
-            let apart = |b: &Boundary| {
-                faint::shows_line(&page.gray, &page.ink, b.stretch, dpi)
-                    || numbers_apart(page, b, dpi)
-            };
-            table_from_rules(&h, &v, px(dpi, opts.cluster_in) as f32, &apart)
-        })
+        .filter_map(|(h, v)| table_from_rules(&h, &v, cluster, &apart))
         .collect();
     // Bold glyphs such as 田 at title sizes are little grids of their own.
     let (min_w, min_h) = (
@@ -617,6 +615,60 @@ pub fn build_tables(
     });
     tables.sort_by_key(|t| (t.bbox.y0, t.bbox.x0));
     tables
+}
+
+/// Rules of one group, cut into bands above each row that no inner column rule
+/// crosses (a heading set inside the frame, a full-width section row): the tables
+/// above and below such a row need not share their columns, and one's column rules
+/// must not cut the other's cells. The row opens the band below it.
+fn split_at_full_rows<'a>(
+    h: Vec<&'a Segment>,
+    v: Vec<&'a Segment>,
+    tol: f32,
+) -> Vec<(Vec<&'a Segment>, Vec<&'a Segment>)> {
+    let rows = LatticeLines::new(&h, tol);
+    let cols = LatticeLines::new(&v, tol);
+    if rows.len() < 3 || cols.len() < 3 {
+        return vec![(h, v)];
+    }
+    let (left, right) = (cols.pos(0), cols.pos(cols.len() - 1));
+    let inner: Vec<&Segment> = v
+        .iter()
+        .copied()
+        .filter(|s| s.mid_pos() > left + tol && s.mid_pos() < right - tol)
+        .collect();
+    let overlaps = |s: &Segment, top: f32, bottom: f32| {
+        (s.start as f32) < bottom - tol && (s.end as f32) > top + tol
+    };
+    let mut cuts: Vec<f32> = (1..rows.len() - 1)
+        .filter(|&i| {
+            !inner
+                .iter()
+                .any(|s| overlaps(s, rows.pos(i), rows.pos(i + 1)))
+        })
+        .map(|i| rows.pos(i))
+        .collect();
+    if cuts.is_empty() {
+        return vec![(h, v)];
+    }
+    cuts.insert(0, f32::MIN);
+    cuts.push(f32::MAX);
+    cuts.windows(2)
+        .map(|w| {
+            let (top, bottom) = (w[0], w[1]);
+            let band_h: Vec<&Segment> = h
+                .iter()
+                .copied()
+                .filter(|s| s.mid_pos() >= top - tol && s.mid_pos() <= bottom + tol)
+                .collect();
+            let band_v: Vec<&Segment> = v
+                .iter()
+                .copied()
+                .filter(|s| overlaps(s, top, bottom))
+                .collect();
+            (band_h, band_v)
+        })
+        .collect()
 }
 
 /// Two neighbouring lattice cells with no rule found between them: `before` is left

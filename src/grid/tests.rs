@@ -182,10 +182,26 @@ fn short_rules_between_spanning_rows_are_kept() {
         vline(&mut img, x, YS[0], YS[1] + 1);
         vline(&mut img, x, YS[2], YS[4] + 1);
     }
-    let t = &tables_of(&img)[0];
-    let row0: Vec<&GridCell> = t.cells.iter().filter(|c| c.row == 0).collect();
-    assert_eq!(row0.len(), 4, "{row0:?}");
-    assert!(t.cells.iter().any(|c| c.row == 1 && c.col_span == 4));
+    // The full-width row parts the columns above it from those below.
+    let t = tables_of(&img);
+    assert_eq!(t.len(), 2);
+    assert_eq!(t[0].cells.len(), 4, "{:?}", t[0].cells);
+    assert_eq!((t[1].cells[0].row, t[1].cells[0].col_span), (0, 4));
+    assert_eq!(t[1].cells.len(), 1 + 8);
+}
+
+#[test]
+fn a_fitted_rule_is_level_when_every_run_covers_the_same_stretch() {
+    let runs: Vec<Run> = (0..3)
+        .map(|k| Run {
+            pos: 2122 + k,
+            start: 279,
+            end: 2202,
+        })
+        .collect();
+    let s = Segment::fit(runs);
+    assert!(s.slope.abs() < 1e-4, "{}", s.slope);
+    assert!((s.pos_at(279.0) - 2123.0).abs() < 0.01);
 }
 
 #[test]
