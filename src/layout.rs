@@ -43,6 +43,13 @@ pub fn assign_kinds(grid: &TableGrid, inks: &[CellInk]) -> Vec<ReadKind> {
             }
         }
     }
+    // Where a row's numbers start: an empty cell after that is a value printed empty.
+    let mut first_number = vec![usize::MAX; grid.n_rows];
+    for (cell, ink) in grid.cells.iter().zip(inks) {
+        if ink.numeric_shape {
+            first_number[cell.row] = first_number[cell.row].min(cell.col);
+        }
+    }
     grid.cells
         .iter()
         .zip(inks)
@@ -54,7 +61,8 @@ pub fn assign_kinds(grid: &TableGrid, inks: &[CellInk]) -> Vec<ReadKind> {
                 c.width() <= 4 * ink.glyph_height && c.height() * 2 <= ink.glyph_height * 3
             });
             let by_place =
-                value_col[cell.col] && number_sized && (ink.content.is_none() || row_numeric);
+                (value_col[cell.col] && number_sized && (ink.content.is_none() || row_numeric))
+                    || (ink.content.is_none() && cell.col > first_number[cell.row]);
             if ink.numeric_shape || by_place {
                 ReadKind::Number
             } else {

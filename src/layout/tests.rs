@@ -202,12 +202,10 @@ fn a_missing_row_leaves_the_others_in_place() {
     );
 }
 
-#[test]
-fn value_columns_come_from_the_shape_of_their_ink() {
-    use crate::crop::CellInk;
-    let (rows, cols) = (4usize, 4usize);
-    let grid = TableGrid {
-        bbox: PixelBox::from_corners(0, 0, 400, 160),
+/// A `rows` × `cols` lattice of 100 × 40 px cells, none spanning.
+fn square_grid(rows: usize, cols: usize) -> TableGrid {
+    TableGrid {
+        bbox: PixelBox::from_corners(0, 0, cols as i32 * 100, rows as i32 * 40),
         n_rows: rows,
         n_cols: cols,
         cells: (0..rows * cols)
@@ -222,7 +220,13 @@ fn value_columns_come_from_the_shape_of_their_ink() {
                 }
             })
             .collect(),
-    };
+    }
+}
+
+#[test]
+fn value_columns_come_from_the_shape_of_their_ink() {
+    use crate::crop::CellInk;
+    let grid = square_grid(4, 4);
     let ink = |numeric: bool| CellInk::summary(Some(PixelBox::from_corners(0, 0, 10, 10)), numeric);
     // A header row of text, then three data rows; in the second one a value's digits
     // ran together into a square blob.
@@ -245,6 +249,25 @@ fn value_columns_come_from_the_shape_of_their_ink() {
     .flatten()
     .collect();
     assert_eq!(kinds, expected);
+}
+
+#[test]
+fn an_empty_cell_after_a_rows_number_is_a_value_printed_empty() {
+    use crate::crop::CellInk;
+    // 信息内容 | 采购项目数量 | 采购总金额, then 政府集中采购 | 6 | (blank).
+    let grid = square_grid(2, 3);
+    let text = CellInk::summary(Some(PixelBox::from_corners(0, 0, 60, 10)), false);
+    let number = CellInk::summary(Some(PixelBox::from_corners(0, 0, 10, 10)), true);
+    let inks = vec![
+        text.clone(),
+        text.clone(),
+        text.clone(),
+        text,
+        number,
+        CellInk::summary(None, false),
+    ];
+    let kinds = assign_kinds(&grid, &inks);
+    assert_eq!(kinds[4..], [ReadKind::Number, ReadKind::Number]);
 }
 
 #[test]
