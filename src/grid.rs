@@ -595,7 +595,7 @@ pub fn build_tables(
     }
     let cluster = px(dpi, opts.cluster_in) as f32;
     let apart = |b: &Boundary| {
-        faint::shows_line(&page.gray, &page.ink, b.stretch, dpi) || numbers_apart(page, b, dpi)
+        faint::shows_line(&page.gray, &page.ink, b.stretch, dpi) || value_apart(page, b, dpi)
     };
     let mut tables: Vec<TableGrid> = groups
         .into_values()
@@ -679,19 +679,28 @@ struct Boundary {
     after: PixelBox,
 }
 
-/// Whether each side of `b` holds a number of its own with a clear channel between
-/// them. The format prints one value a cell, padded off the rules, and never sets a
-/// number across a rule's place; two such numbers had a rule between them that the
-/// scan lost.
-fn numbers_apart(page: &NormalizedPage, b: &Boundary, dpi: u32) -> bool {
+/// Whether a number stands after `b` (right of it, or below), something printed
+/// stands before it (a label, or across a row boundary a number), and a clear channel
+/// runs between them. The format prints a value
+/// alone in its cell, padded off the rules, and never sets a number across a rule's
+/// place; such a pair had a rule between them that the scan lost. An empty cell
+/// before the number proves nothing: a value centred in a spanning cell has one.
+fn value_apart(page: &NormalizedPage, b: &Boundary, dpi: u32) -> bool {
     let opts = CropOptions::default();
-    // Rules are not erased yet: numbers are looked for well inside the cells, and the
+    // Rules are not erased yet: ink is looked for well inside the cells, and the
     // channel is a cell's padding wide on each side of the boundary.
     let reach = px(dpi, 0.02).max(3);
-    let numeric = |r: PixelBox| {
-        crop::analyze(&page.gray, &page.ink, r.inset(reach, reach), dpi, &opts).numeric_shape
+    let read =
+        |r: PixelBox| crop::analyze(&page.gray, &page.ink, r.inset(reach, reach), dpi, &opts);
+    let before = read(b.before);
+    // Stacked characters of a label written down a narrow column have clear channels
+    // between them too: across a row boundary both sides must be numbers.
+    let before_fits = if b.stretch.vertical {
+        before.content.is_some()
+    } else {
+        before.numeric_shape
     };
-    if !numeric(b.before) || !numeric(b.after) {
+    if !before_fits || !read(b.after).numeric_shape {
         return false;
     }
     let pos = b.stretch.pos.round() as i32;

@@ -128,6 +128,25 @@ fn two_numbers_without_a_rule_between_are_two_cells() {
 }
 
 #[test]
+fn a_label_and_a_number_without_a_rule_between_are_two_cells() {
+    let mut img = blank();
+    lattice_missing_one_rule(&mut img);
+    // Two square glyph-like blocks of a label, then the row's value.
+    draw_filled_rect_mut(&mut img, Rect::at(800, 285).of_size(30, 30), INK);
+    draw_filled_rect_mut(&mut img, Rect::at(840, 285).of_size(30, 30), INK);
+    number_at(&mut img, 1125, 300);
+    assert_eq!(span_of_row2_col2(&img), 1);
+}
+
+#[test]
+fn an_empty_cell_beside_a_number_stays_part_of_its_span() {
+    let mut img = blank();
+    lattice_missing_one_rule(&mut img);
+    number_at(&mut img, 1125, 300);
+    assert_eq!(span_of_row2_col2(&img), 2);
+}
+
+#[test]
 fn one_number_across_a_missing_rule_stays_one_cell() {
     let mut img = blank();
     lattice_missing_one_rule(&mut img);
