@@ -12,6 +12,7 @@ use crate::normalize::{self, InkMask, NormalizeOptions};
 use crate::ocr::{ReadKind, Reading, TextReader};
 use crate::rasterize::{self, PageImage, PdfRasterizer, TextChar};
 use crate::review::{self, ReviewOptions};
+use crate::template::Template;
 use image::GrayImage;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -295,12 +296,19 @@ impl<'a> Engine<'a> {
         for p in &pages {
             read.extend(self.read_tables(p, reader)?);
         }
-        let tables: Vec<Table> = layout::map_tables(&read);
+        let mut tables: Vec<Table> = layout::map_tables(&read);
         let mut report = if tables.is_empty() {
             ReportFields::default()
         } else {
             self.report_fields(&pages, &tables, reader)?
         };
+        // The year is read above the tables, after them: a version the report's year
+        // rules out is mapped again without it.
+        let impossible =
+            |t: &Table| Template::parse(t.template).is_some_and(|v| !v.possible_for(report.year));
+        if tables.iter().any(impossible) {
+            tables = layout::map_tables_for_year(&read, report.year);
+        }
         report.template = tables
             .iter()
             .find(|t| t.id == "applications")

@@ -241,6 +241,11 @@ fn fill_by_order(
 
 /// The model's tables from the tables read, with the template of each.
 pub fn map_tables(tables: &[ReadTable]) -> Vec<Table> {
+    map_tables_for_year(tables, None)
+}
+
+/// [`map_tables`] for a report on `year`, in the versions of the format it can use.
+pub fn map_tables_for_year(tables: &[ReadTable], year: Option<i32>) -> Vec<Table> {
     let obs = observed_rows(tables);
     struct Best {
         score: f32,
@@ -248,8 +253,9 @@ pub fn map_tables(tables: &[ReadTable]) -> Vec<Table> {
         pairs: Vec<(usize, usize)>,
     }
     let mut best: Option<Best> = None;
-    for active in template::active_specs() {
-        for apps in template::application_specs() {
+    let possible = |t: &&TableSpec| t.template.possible_for(year);
+    for active in template::active_specs().into_iter().filter(possible) {
+        for apps in template::application_specs().into_iter().filter(possible) {
             let exp: Vec<Expected> = active
                 .rows()
                 .map(|r| Expected::Row(active, r))

@@ -15,6 +15,22 @@ impl Template {
             Template::Y2021 => "2021",
         }
     }
+
+    /// The version named as in the JSON output ("2019", "2021").
+    pub fn parse(name: &str) -> Option<Template> {
+        [Template::Y2019, Template::Y2021]
+            .into_iter()
+            .find(|t| t.as_str() == name)
+    }
+
+    /// Whether a report on `year` can be printed in this version: the 2021 format
+    /// (国办公开办函〔2021〕30号) came after the reports on 2020 were due.
+    pub fn possible_for(self, year: Option<i32>) -> bool {
+        match (self, year) {
+            (Template::Y2021, Some(y)) => y >= 2021,
+            _ => true,
+        }
+    }
 }
 
 /// How a column's printed values are read.

@@ -154,6 +154,19 @@ fn report_of_2019_format_is_told_apart() {
 }
 
 #[test]
+fn a_report_on_2020_is_never_mapped_to_the_2021_version() {
+    // Rows that read like the 2021 version (a misread label would do it).
+    let active = printed(&ACTIVE_2021, |l| l.to_string(), |_| "1".into());
+    let apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |_| "0".into());
+    let read = vec![table(1, &as_rows(&active)), table(2, &as_rows(&apps))];
+    let unknown_year = map_tables_for_year(&read, None);
+    assert!(unknown_year.iter().all(|t| t.template == "2021"));
+    let on_2020 = map_tables_for_year(&read, Some(2020));
+    assert!(!on_2020.is_empty());
+    assert!(on_2020.iter().all(|t| t.template == "2019"), "{on_2020:?}");
+}
+
+#[test]
 fn applications_without_their_telling_rows_follow_the_active_table_version() {
     let active = printed(&ACTIVE_2019, |l| l.to_string(), |_| "1".into());
     let mut apps = printed(&APPLICATIONS_2019, |l| l.to_string(), |_| "0".into());
