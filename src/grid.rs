@@ -250,9 +250,9 @@ pub fn detect_rules(ink: &InkMask, dpi: u32, opts: &GridOptions) -> Rules {
     rules
 }
 
-/// The two rules of `across` that `s` runs between (its ends within `tol` of them),
-/// when it is solid over most of its length.
-fn spans_between(s: &Segment, across: &[Segment], tol: f32) -> Option<(usize, usize)> {
+/// Whether `s` runs from one rule of `across` to another (its ends within `tol` of
+/// them) and is solid over most of its length.
+fn spans_between(s: &Segment, across: &[Segment], tol: f32) -> bool {
     let at = s.mid_pos();
     let ends_on = |end: f32| {
         across.iter().position(|a| {
@@ -262,10 +262,8 @@ fn spans_between(s: &Segment, across: &[Segment], tol: f32) -> Option<(usize, us
         })
     };
     match (ends_on(s.start as f32), ends_on(s.end as f32)) {
-        (Some(a), Some(b)) if a != b && s.covered() as f32 >= 0.8 * s.length() as f32 => {
-            Some((a, b))
-        }
-        _ => None,
+        (Some(a), Some(b)) => a != b && s.covered() as f32 >= 0.8 * s.length() as f32,
+        _ => false,
     }
 }
 
@@ -276,7 +274,7 @@ fn bridges(s: &Segment, across: &[Segment], along: &[Segment], tol: f32) -> bool
     let continues = along
         .iter()
         .any(|l| (l.mid_pos() - s.mid_pos()).abs() <= tol);
-    continues && spans_between(s, across, tol).is_some()
+    continues && spans_between(s, across, tol)
 }
 
 /// Splits `short` into the column rules of tables one row high and the rest. Such
@@ -290,25 +288,27 @@ fn one_row_columns(
 ) -> (Vec<Segment>, Vec<Segment>) {
     let spanning: Vec<bool> = short
         .iter()
-        .map(|s| spans_between(s, across, tol).is_some())
+        .map(|s| spans_between(s, across, tol))
         .collect();
-
     // The rules above and below may be broken into pieces; what is shared is where
     // the column rules start and end.
-    let in_row_of_cells = |i: usize| {
-        let same_row = |j: usize| {
-            spanning[j]
-                && (short[j].start - short[i].start).abs() as f32 <= tol
-                && (short[j].end - short[i].end).abs() as f32 <= tol
-        };
-        spanning[i] && (0..short.len()).filter(|&j| same_row(j)).count() >= 3
+    let same_row = |i: usize, j: usize| {
+        spanning[j]
+            && (short[j].start - short[i].start).abs() as f32 <= tol
+            && (short[j].end - short[i].end).abs() as f32 <= tol
     };
-    let keep: Vec<bool> = (0..short.len()).map(in_row_of_cells).collect();
-    let (columns, rest): (Vec<_>, Vec<_>) = short.into_iter().zip(keep).partition(|(_, k)| *k);
-    (
-        columns.into_iter().map(|(s, _)| s).collect(),
-        rest.into_iter().map(|(s, _)| s).collect(),
-    )
+    let keep: Vec<bool> = (0..short.len())
+        .map(|i| spanning[i] && (0..short.len()).filter(|&j| same_row(i, j)).count() >= 3)
+        .collect();
+    let (mut columns, mut rest) = (Vec::new(), Vec::new());
+    for (s, k) in short.into_iter().zip(keep) {
+        if k {
+            columns.push(s)
+        } else {
+            rest.push(s)
+        }
+    }
+    (columns, rest)
 }
 
 /// Horizontal rules of a mask (call on the transpose for vertical ones): the long
@@ -761,34 +761,27 @@ fn table_from_rules(
             let at_col = |i: usize| cols.pos_at(i, ym).round() as i32;
             let at_row = |i: usize| rows.pos_at(i, xm).round() as i32;
             let cell = PixelBox::from_corners(at_col(c), at_row(r), at_col(c + 1), at_row(r + 1));
+            // The neighbours right and below with no rule found between: one cell with
+            // this one unless `apart` says otherwise.
+            let mut unruled = Vec::with_capacity(2);
             if c + 1 < nc && !cols.covers(c + 1, y0, y1) {
-                let boundary = Boundary {
-                    stretch: Stretch {
-                        vertical: true,
-                        pos: cols.pos_at(c + 1, ym),
-                        from: y0,
-                        to: y1,
-                    },
-                    before: cell,
-                    after: PixelBox::from_corners(cell.x1, cell.y0, at_col(c + 2), cell.y1),
-                };
-                if !apart(&boundary) {
-                    uf.union(r * nc + c, r * nc + c + 1);
-                }
+                let pos = cols.pos_at(c + 1, ym);
+                let after = PixelBox::from_corners(cell.x1, cell.y0, at_col(c + 2), cell.y1);
+                unruled.push((r * nc + c + 1, Stretch::new(true, pos, y0, y1), after));
             }
             if r + 1 < nr && !rows.covers(r + 1, x0, x1) {
+                let pos = rows.pos_at(r + 1, xm);
+                let after = PixelBox::from_corners(cell.x0, cell.y1, cell.x1, at_row(r + 2));
+                unruled.push(((r + 1) * nc + c, Stretch::new(false, pos, x0, x1), after));
+            }
+            for (neighbour, stretch, after) in unruled {
                 let boundary = Boundary {
-                    stretch: Stretch {
-                        vertical: false,
-                        pos: rows.pos_at(r + 1, xm),
-                        from: x0,
-                        to: x1,
-                    },
+                    stretch,
                     before: cell,
-                    after: PixelBox::from_corners(cell.x0, cell.y1, cell.x1, at_row(r + 2)),
+                    after,
                 };
                 if !apart(&boundary) {
-                    uf.union(r * nc + c, (r + 1) * nc + c);
+                    uf.union(r * nc + c, neighbour);
                 }
             }
         }

@@ -13,6 +13,18 @@ pub struct Stretch {
     pub to: f32,
 }
 
+impl Stretch {
+    /// A stretch across `pos`, from `from` to `to` along it.
+    pub fn new(vertical: bool, pos: f32, from: f32, to: f32) -> Self {
+        Stretch {
+            vertical,
+            pos,
+            from,
+            to,
+        }
+    }
+}
+
 /// How much darker than the paper on both sides a thin line must be, in gray levels:
 /// a rule faded to a tenth of its ink still shows 12.
 const MIN_DIP: f32 = 12.0;
@@ -40,6 +52,19 @@ pub fn shows_line(gray: &GrayImage, ink: &InkMask, s: Stretch, dpi: u32) -> bool
         return false;
     }
     let (w, h) = (gray.width() as i32, gray.height() as i32);
+    let inked = (from..to)
+        .filter(|&t| {
+            (-centre..=centre).any(|k| {
+                let across = s.pos.round() as i32 + k;
+                let (x, y) = if s.vertical { (across, t) } else { (t, across) };
+                x >= 0 && y >= 0 && x < w && y < h && ink.get(x as u32, y as u32)
+            })
+        })
+        .count();
+    // Checked first: it is cheap, and rejects the glyph strokes of every text cell.
+    if inked as f32 > MAX_INK_SHARE * (to - from) as f32 {
+        return false;
+    }
     let across0 = s.pos.round() as i32 - reach;
     // levels[k][t]: the page at offset k across, position t along (paper where off it).
     let levels: Vec<Vec<f32>> = (0..=2 * reach)
@@ -60,18 +85,6 @@ pub fn shows_line(gray: &GrayImage, ink: &InkMask, s: Stretch, dpi: u32) -> bool
                 .collect()
         })
         .collect();
-    let inked = (from..to)
-        .filter(|&t| {
-            (-centre..=centre).any(|k| {
-                let across = s.pos.round() as i32 + k;
-                let (x, y) = if s.vertical { (across, t) } else { (t, across) };
-                x >= 0 && y >= 0 && x < w && y < h && ink.get(x as u32, y as u32)
-            })
-        })
-        .count();
-    if inked as f32 > MAX_INK_SHARE * (to - from) as f32 {
-        return false;
-    }
     let n = (to - from) as usize;
     let sm = smooth as usize;
     let mut shown = 0usize;
