@@ -57,6 +57,11 @@ impl CellInk {
     }
 }
 
+/// A mark this many times smaller than the cell's tallest glyph is no glyph: a
+/// digit's point or sign, or dust. A Chinese dot stroke is about a quarter of its
+/// character, a decimal point a fifth of a digit.
+const GLYPH_TO_DUST: i32 = 3;
+
 /// Finds the ink of `region` (rules already erased from `erased`).
 pub fn analyze(
     erased: &GrayImage,
@@ -84,9 +89,22 @@ pub fn analyze(
         let near_side = b.bbox.x0 <= r.x0 + speck || b.bbox.x1 >= r.x1 - speck;
         (along_x && near_top_or_bottom) || (along_y && near_side)
     });
-    let (major, minor): (Vec<Blob>, Vec<Blob>) = blobs
-        .into_iter()
-        .partition(|b| b.bbox.width().max(b.bbox.height()) >= speck);
+    let size = |b: &Blob| b.bbox.width().max(b.bbox.height());
+    // Height, not width: glyphs run together make a long blob but no taller one.
+    let tallest = blobs.iter().map(|b| b.bbox.height()).max().unwrap_or(0);
+    // Noisy scans strew dots of a few pixels over a cell: away from its glyphs they
+    // are dust however dark, or a "0" with a scatter of dots would look like text.
+    let glyph_size = speck.max(tallest / GLYPH_TO_DUST);
+    let band = blobs
+        .iter()
+        .filter(|b| size(b) >= glyph_size)
+        .fold(PixelBox::default(), |a, b| a.union(&b.bbox));
+    let (major, minor): (Vec<Blob>, Vec<Blob>) = blobs.into_iter().partition(|b| {
+        let (cx, cy) = b.bbox.center();
+        let near_glyphs =
+            cx >= band.x0 - tallest && cx <= band.x1 + tallest && cy >= band.y0 && cy <= band.y1;
+        size(b) >= glyph_size || (size(b) >= speck && near_glyphs)
+    });
     if major.is_empty() {
         return CellInk::default();
     }
@@ -100,7 +118,6 @@ pub fn analyze(
     });
     let mut heights: Vec<i32> = major.iter().map(|b| b.bbox.height()).collect();
     heights.sort_unstable();
-    let tallest = *heights.last().unwrap_or(&1);
     let glyph_height = heights[heights.len() / 2].max(tallest * 2 / 3);
     dust.extend(remnants);
     let numeric_shape = is_numeric_shape(&major, &kept_minor, core);
@@ -221,6 +238,20 @@ mod tests {
         let (_, cell) =
             whole_page_ink(|g| draw_filled_rect_mut(g, Rect::at(50, 50).of_size(2, 2), Luma([0])));
         assert!(cell.content.is_none());
+    }
+
+    #[test]
+    fn dots_scattered_around_a_digit_are_dust() {
+        // At 300 dpi a speck is 5 px: these 6 px dots pass it, yet beside a 30 px digit
+        // and away from its line they are no glyphs.
+        let (_, cell) = whole_page_ink(|g| {
+            draw_filled_rect_mut(g, Rect::at(140, 35).of_size(14, 30), Luma([0]));
+            for (x, y) in [(20, 10), (60, 80), (250, 20), (280, 85)] {
+                draw_filled_rect_mut(g, Rect::at(x, y).of_size(6, 6), Luma([0]));
+            }
+        });
+        assert_eq!(cell.content, Some(PixelBox::from_corners(140, 35, 154, 65)));
+        assert!(cell.numeric_shape);
     }
 
     #[test]

@@ -95,20 +95,43 @@ pub struct ReadTable {
 struct ObservedRow<'a> {
     table: &'a ReadTable,
     leaf: String,
+    /// The cells right of the label: values, and text where a value stands (a number
+    /// misread as text, which must surface as unreadable rather than vanish).
     values: Vec<&'a ReadCell>,
+}
+
+impl ObservedRow<'_> {
+    fn mid_y(&self) -> i32 {
+        let ys: Vec<i32> = self.values.iter().map(|c| c.grid.bbox.center().1).collect();
+        ys.iter().sum::<i32>() / ys.len().max(1) as i32
+    }
+
+    /// Whether every cell of the row was read as a number.
+    fn all_numbers(&self) -> bool {
+        self.values.iter().all(|c| c.kind == ReadKind::Number)
+    }
 }
 
 fn observed_rows(tables: &[ReadTable]) -> Vec<ObservedRow<'_>> {
     let mut out = Vec::new();
     for t in tables {
         for r in 0..t.n_rows {
-            let mut values: Vec<&ReadCell> = t
-                .cells
+            let in_row: Vec<&ReadCell> = t.cells.iter().filter(|c| c.grid.row == r).collect();
+            let first_value_col = in_row
                 .iter()
-                .filter(|c| c.kind == ReadKind::Number && c.grid.row == r)
+                .filter(|c| c.kind == ReadKind::Number)
+                .map(|c| c.grid.col)
+                .min()
+                .unwrap_or(usize::MAX);
+            let mut values: Vec<&ReadCell> = in_row
+                .into_iter()
+                .filter(|c| c.grid.col >= first_value_col)
+                .filter(|c| {
+                    c.kind == ReadKind::Number
+                        || (c.grid.row_span == 1 && !c.reading.text.trim().is_empty())
+                })
                 .collect();
             values.sort_by_key(|c| c.grid.col);
-            let first_value_col = values.first().map(|c| c.grid.col).unwrap_or(usize::MAX);
             let leaf = t
                 .cells
                 .iter()
@@ -285,7 +308,7 @@ pub fn map_tables_for_year(tables: &[ReadTable], year: Option<i32>) -> Vec<Table
                 reviews_template(&out),
                 review_cells(o),
             ),
-            Expected::Row(spec, row) => (spec.id, spec.template, row_cells(o, row)),
+            Expected::Row(spec, row) => (spec.id, spec.template, row_cells(o, &obs, row)),
         };
         let table = match out.iter_mut().find(|t| t.id == table_id) {
             Some(t) => t,
@@ -348,10 +371,12 @@ fn make_cell(
     }
 }
 
-fn row_cells(o: &ObservedRow, row: &'static RowSpec) -> Vec<Cell> {
+fn row_cells(o: &ObservedRow, all: &[ObservedRow], row: &'static RowSpec) -> Vec<Cell> {
     let n = row.cols.len();
     let page = o.table.page;
-    let chosen: Vec<(usize, &ReadCell)> = if o.values.len() >= n {
+    let chosen: Vec<(usize, &ReadCell)> = if let Some(centres) = column_centres(o, all, n) {
+        place_by_position(&o.values, &centres)
+    } else if o.values.len() >= n {
         // Extra value cells on the left of an applicant row are misread labels.
         let skip = if n == 7 { o.values.len() - n } else { 0 };
         o.values
@@ -361,21 +386,76 @@ fn row_cells(o: &ObservedRow, row: &'static RowSpec) -> Vec<Cell> {
             .copied()
             .enumerate()
             .collect()
-    } else if n == 7 {
-        // Place each cell by its distance from the table's right edge.
+    } else {
+        // A value lost into its label cell (the rule between them not found) is the
+        // first one: the others keep their places from the right.
+        let skip = n - o.values.len();
         o.values
             .iter()
-            .filter_map(|c| {
-                let from_right = o.table.n_cols.checked_sub(c.grid.col + c.grid.col_span)?;
-                (from_right < n).then(|| (n - 1 - from_right, *c))
-            })
+            .copied()
+            .enumerate()
+            .map(|(k, c)| (k + skip, c))
             .collect()
-    } else {
-        o.values.iter().copied().enumerate().collect()
     };
     chosen
         .into_iter()
         .map(|(k, c)| make_cell(row.id, row.cols[k].0, row.cols[k].1, c, page))
+        .collect()
+}
+
+/// Where the `n` value columns of `o`'s table lie at `o`'s height: the centres of the
+/// value cells of the nearest row on the page that shows exactly `n`, all read as
+/// numbers. The nearest, because a warped scan shifts the columns down the page.
+fn column_centres(o: &ObservedRow, all: &[ObservedRow], n: usize) -> Option<Vec<i32>> {
+    let y = o.mid_y();
+    all.iter()
+        .filter(|r| std::ptr::eq(r.table, o.table) && r.values.len() == n && r.all_numbers())
+        .min_by_key(|r| (r.mid_y() - y).abs())
+        .map(|r| r.values.iter().map(|c| c.grid.bbox.center().0).collect())
+}
+
+/// Each cell to the column whose centre it covers, or failing that the nearest
+/// within half a column. A cell covering several centres is two values run together
+/// and is left out; of two cells on one column the one nearer its centre stays.
+fn place_by_position<'a>(cells: &[&'a ReadCell], centres: &[i32]) -> Vec<(usize, &'a ReadCell)> {
+    let half_gap = centres
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs() / 2)
+        .min()
+        .unwrap_or(i32::MAX);
+    let mut slots: Vec<Option<(i32, &ReadCell)>> = vec![None; centres.len()];
+    for &c in cells {
+        let b = c.grid.bbox;
+        let covered: Vec<usize> = (0..centres.len())
+            .filter(|&k| b.x0 <= centres[k] && centres[k] <= b.x1)
+            .collect();
+        let (k, dist) = match covered[..] {
+            [k] => (k, (b.center().0 - centres[k]).abs()),
+            [] => {
+                let Some((k, d)) = centres
+                    .iter()
+                    .map(|&x| (b.center().0 - x).abs())
+                    .enumerate()
+                    .min_by_key(|&(_, d)| d)
+                else {
+                    continue;
+                };
+                if d >= half_gap {
+                    continue;
+                }
+                // Outside its column's centre: weaker than any cell covering it.
+                (k, d + half_gap)
+            }
+            _ => continue,
+        };
+        if slots[k].is_none_or(|(d, _)| dist < d) {
+            slots[k] = Some((dist, c));
+        }
+    }
+    slots
+        .into_iter()
+        .enumerate()
+        .filter_map(|(k, s)| s.map(|(_, c)| (k, c)))
         .collect()
 }
 

@@ -215,6 +215,31 @@ fn a_missing_row_leaves_the_others_in_place() {
     );
 }
 
+#[test]
+fn a_lost_value_cell_leaves_the_others_in_their_columns() {
+    let apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
+    let mut t = table(1, &as_rows(&apps));
+    // The third row's third value (research institutions) was never found.
+    let lost = (t.n_cols - 7) + 2;
+    t.cells.retain(|c| !(c.grid.row == 2 && c.grid.col == lost));
+    // And its rules were found in other places than the other rows' (a warped scan),
+    // so its lattice columns are numbered apart from theirs: only the boxes tell.
+    for c in t.cells.iter_mut().filter(|c| c.grid.row == 2) {
+        c.grid.col = 2 * c.grid.col + 1;
+    }
+    let out = map_tables(&[t]);
+    let row = APPLICATIONS_2021.rows().nth(2).expect("third row").id;
+    assert!(value(&out, "applications", row, "research_institution").is_none());
+    for col in [
+        "commercial_enterprise",
+        "social_welfare_org",
+        "other_org",
+        "total",
+    ] {
+        assert_eq!(value(&out, "applications", row, col).as_deref(), Some("2"));
+    }
+}
+
 /// A `rows` × `cols` lattice of 100 × 40 px cells, none spanning.
 fn square_grid(rows: usize, cols: usize) -> TableGrid {
     TableGrid {
