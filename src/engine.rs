@@ -151,20 +151,27 @@ impl<'a> Engine<'a> {
     ) -> Result<Vec<ReadTable>> {
         let mut out = Vec::new();
         for t in &page.tables {
-            let inks: Vec<CellInk> = t
-                .cells
-                .iter()
-                .map(|c| {
-                    crop::analyze(
-                        &page.erased,
-                        &page.ink,
-                        c.bbox,
-                        page.dpi,
-                        &self.options.crop,
-                    )
-                })
-                .collect();
+            let analyze_all = |t: &TableGrid| -> Vec<CellInk> {
+                t.cells
+                    .iter()
+                    .map(|c| {
+                        crop::analyze(
+                            &page.erased,
+                            &page.ink,
+                            c.bbox,
+                            page.dpi,
+                            &self.options.crop,
+                        )
+                    })
+                    .collect()
+            };
+            let inks = analyze_all(t);
             let kinds = layout::assign_kinds(t, &inks);
+            let split = layout::split_stacked_labels(t, &kinds);
+            let (t, inks, kinds) = match &split {
+                Some((grid, kinds)) => (grid, analyze_all(grid), kinds.clone()),
+                None => (t, inks, kinds),
+            };
             let mut cells = Vec::with_capacity(t.cells.len());
             for ((cell, ink), kind) in t.cells.iter().zip(&inks).zip(kinds) {
                 let reading = if ink.content.is_none() {

@@ -324,3 +324,57 @@ fn unreadable_label_between_known_rows_is_placed_by_order_and_doubted() {
     );
     assert!(cell.confidence <= 0.5);
 }
+
+#[test]
+fn a_label_over_rows_with_their_own_values_is_cut_per_row_but_a_heading_is_not() {
+    use ReadKind::*;
+    // Heading in column 0 over rows 1–3; in column 1 the rule between the labels of
+    // rows 1 and 2 faded, so one cell covers both; each row has two values.
+    let cell = |row, col, row_span, (x0, y0, x1, y1)| GridCell {
+        row,
+        col,
+        row_span,
+        col_span: 1,
+        bbox: PixelBox::from_corners(x0, y0, x1, y1),
+    };
+    let mut cells = vec![
+        cell(1, 0, 3, (0, 40, 100, 160)),
+        cell(1, 1, 2, (100, 40, 200, 120)),
+        cell(3, 1, 1, (100, 120, 200, 160)),
+    ];
+    let mut kinds = vec![Text, Text, Text];
+    for r in 1..4 {
+        for c in 2..4 {
+            let (x, y) = (c as i32 * 100, r as i32 * 40);
+            cells.push(cell(r, c, 1, (x, y, x + 100, y + 40)));
+            kinds.push(Number);
+        }
+    }
+    let grid = TableGrid {
+        bbox: PixelBox::from_corners(0, 40, 400, 160),
+        n_rows: 4,
+        n_cols: 4,
+        cells,
+    };
+    let (split, split_kinds) = split_stacked_labels(&grid, &kinds).expect("a cell to cut");
+    assert_eq!(split.cells.len(), grid.cells.len() + 1);
+    assert_eq!(split_kinds.len(), split.cells.len());
+    let labels: Vec<(usize, usize, usize, PixelBox)> = split
+        .cells
+        .iter()
+        .zip(&split_kinds)
+        .filter(|(_, &k)| k == Text)
+        .map(|(c, _)| (c.row, c.col, c.row_span, c.bbox))
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            (1, 0, 3, PixelBox::from_corners(0, 40, 100, 160)),
+            (1, 1, 1, PixelBox::from_corners(100, 40, 200, 80)),
+            (2, 1, 1, PixelBox::from_corners(100, 80, 200, 120)),
+            (3, 1, 1, PixelBox::from_corners(100, 120, 200, 160)),
+        ]
+    );
+    // With every label on its own row there is nothing to cut.
+    assert!(split_stacked_labels(&split, &split_kinds).is_none());
+}
