@@ -786,19 +786,18 @@ fn table_from_rules(
             }
         }
     }
-    let mut spans: std::collections::BTreeMap<usize, (usize, usize, usize, usize)> =
-        Default::default();
+    let mut components: std::collections::BTreeMap<usize, Vec<(usize, usize)>> = Default::default();
     for r in 0..nr {
         for c in 0..nc {
-            let e = spans.entry(uf.find(r * nc + c)).or_insert((r, c, r, c));
-            e.0 = e.0.min(r);
-            e.1 = e.1.min(c);
-            e.2 = e.2.max(r);
-            e.3 = e.3.max(c);
+            components
+                .entry(uf.find(r * nc + c))
+                .or_default()
+                .push((r, c));
         }
     }
-    let mut cells: Vec<GridCell> = spans
+    let mut cells: Vec<GridCell> = components
         .into_values()
+        .flat_map(|members| rectangles(&members))
         .map(|(r0, c0, r1, c1)| {
             let ym = (rows.pos(r0) + rows.pos(r1 + 1)) / 2.0;
             let xm = (cols.pos(c0) + cols.pos(c1 + 1)) / 2.0;
@@ -826,6 +825,38 @@ fn table_from_rules(
         n_cols: nc,
         cells,
     })
+}
+
+/// Lattice cells `(row, col)` of one joined component as merged cells
+/// `(row0, col0, row1, col1)`, inclusive. A printed cell is a rectangle; a component
+/// of another shape leaked through a rule the scan lost, and its bounding box would
+/// cover cells of its own. It is cut into rectangles, each as wide as its first row
+/// runs and as tall as rows of that same run follow.
+fn rectangles(members: &[(usize, usize)]) -> Vec<(usize, usize, usize, usize)> {
+    let set: std::collections::BTreeSet<(usize, usize)> = members.iter().copied().collect();
+    let mut taken = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for &(r0, c0) in &set {
+        if taken.contains(&(r0, c0)) {
+            continue;
+        }
+        let free = |r: usize, c: usize| set.contains(&(r, c)) && !taken.contains(&(r, c));
+        let mut c1 = c0;
+        while free(r0, c1 + 1) {
+            c1 += 1;
+        }
+        let mut r1 = r0;
+        while (c0..=c1).all(|c| free(r1 + 1, c)) {
+            r1 += 1;
+        }
+        for r in r0..=r1 {
+            for c in c0..=c1 {
+                taken.insert((r, c));
+            }
+        }
+        out.push((r0, c0, r1, c1));
+    }
+    out
 }
 
 /// Paints the rules white, `pad` pixels around, so cell crops hold only their text.

@@ -309,6 +309,18 @@ fn erasing_rules_leaves_cell_text() {
     assert_eq!(img.get_pixel(605, 220).0[0], 30);
 }
 
+#[test]
+fn a_joined_l_shape_becomes_two_cells_not_one_box_over_a_third() {
+    // A heading over two columns leaked down into the value under its right half.
+    let cells = rectangles(&[(0, 0), (0, 1), (1, 1)]);
+    assert_eq!(cells, vec![(0, 0, 0, 1), (1, 1, 1, 1)]);
+    // A true merged cell stays whole.
+    assert_eq!(
+        rectangles(&[(2, 3), (2, 4), (3, 3), (3, 4)]),
+        vec![(2, 3, 3, 4)]
+    );
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
@@ -317,6 +329,25 @@ mod properties {
     proptest! {
         // A fixed seed: the same lattices every run, so a failure reproduces.
         #![proptest_config(ProptestConfig { cases: 24, rng_seed: RngSeed::Fixed(20261122), ..ProptestConfig::default() })]
+
+        /// However a component is shaped, its rectangles cover each of its lattice
+        /// cells exactly once and nothing outside it.
+        #[test]
+        fn rectangles_partition_any_component(
+            members in prop::collection::btree_set((0usize..6, 0usize..6), 1..20),
+        ) {
+            let mut covered = Vec::new();
+            for (r0, c0, r1, c1) in rectangles(&members.iter().copied().collect::<Vec<_>>()) {
+                prop_assert!(r0 <= r1 && c0 <= c1);
+                for r in r0..=r1 {
+                    for c in c0..=c1 {
+                        covered.push((r, c));
+                    }
+                }
+            }
+            covered.sort_unstable();
+            prop_assert_eq!(covered, members.into_iter().collect::<Vec<_>>());
+        }
 
         /// Any lattice of plausible row heights and column widths (and at least the
         /// smallest table's width) comes back cell for cell, each box within two pixels
