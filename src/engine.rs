@@ -186,12 +186,13 @@ impl<'a> Engine<'a> {
                         .unwrap_or_default()
                 };
                 log::debug!(
-                    "page {} cell r{} c{} span {}x{} {:?} numeric_shape={} text={:?}",
+                    "page {} cell r{} c{} span {}x{} at {:?} {:?} numeric_shape={} text={:?}",
                     page.number,
                     cell.row,
                     cell.col,
                     cell.row_span,
                     cell.col_span,
+                    cell.bbox,
                     kind,
                     ink.numeric_shape,
                     reading.text

@@ -688,20 +688,54 @@ struct LatticeLines<'a> {
 }
 
 impl<'a> LatticeLines<'a> {
+    /// Pieces of one rule lie within `tol` of each other either where they come
+    /// nearest (a rule broken by a glyph or a faded stretch) or, carried to one place
+    /// along the table on the rules' common slant, there (a rule missing over a long
+    /// stretch). A page sheared or not quite straightened slants its rules: comparing
+    /// the pieces' middles as they are would split one rule into two lattice lines.
     fn new(segs: &[&'a Segment], tol: f32) -> Self {
-        let mut sorted: Vec<&Segment> = segs.to_vec();
-        sorted.sort_by(|a, b| a.mid_pos().total_cmp(&b.mid_pos()));
-        let mut lines: Vec<(f32, Vec<&Segment>)> = Vec::new();
-        for s in sorted {
-            match lines.last_mut() {
-                Some((pos, members)) if s.mid_pos() - *pos <= tol => {
+        let slant = common_slope(segs);
+        let n = segs.len().max(1) as f32;
+        let t_ref = segs
+            .iter()
+            .map(|s| (s.start + s.end) as f32 / 2.0)
+            .sum::<f32>()
+            / n;
+        let key = |s: &Segment| s.mid_pos() + slant * (t_ref - (s.start + s.end) as f32 / 2.0);
+        let near_ends = |a: &Segment, b: &Segment| {
+            let ta = (b.start.max(a.start).min(a.end)) as f32;
+            let tb = (a.start.max(b.start).min(b.end)) as f32;
+            (a.pos_at(ta) - b.pos_at(tb)).abs()
+        };
+        let mut sorted: Vec<(f32, &Segment)> = segs.iter().map(|&s| (key(s), s)).collect();
+        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut lines: Vec<(Vec<f32>, Vec<&Segment>)> = Vec::new();
+        for (k, s) in sorted {
+            let nearest = lines
+                .iter_mut()
+                .map(|line| {
+                    let d = line
+                        .0
+                        .iter()
+                        .zip(&line.1)
+                        .map(|(&mk, m)| (mk - k).abs().min(near_ends(m, s)))
+                        .fold(f32::MAX, f32::min);
+                    (d, line)
+                })
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            match nearest {
+                Some((d, (keys, members))) if d <= tol => {
+                    keys.push(k);
                     members.push(s);
-                    let n = members.len() as f32;
-                    *pos = members.iter().map(|m| m.mid_pos()).sum::<f32>() / n;
                 }
-                _ => lines.push((s.mid_pos(), vec![s])),
+                _ => lines.push((vec![k], vec![s])),
             }
         }
+        let mut lines: Vec<(f32, Vec<&Segment>)> = lines
+            .into_iter()
+            .map(|(keys, m)| (keys.iter().sum::<f32>() / keys.len() as f32, m))
+            .collect();
+        lines.sort_by(|a, b| a.0.total_cmp(&b.0));
         LatticeLines { lines }
     }
 
@@ -736,6 +770,22 @@ impl<'a> LatticeLines<'a> {
             .iter()
             .any(|s| (s.end as f32).min(to) - (s.start as f32).max(from) >= need)
     }
+}
+
+/// The slope most of the rules' length shares: the length-weighted median, so a short
+/// piece fitted askew by a glyph touching it does not tilt the rest.
+fn common_slope(segs: &[&Segment]) -> f32 {
+    let mut slopes: Vec<(f32, i32)> = segs.iter().map(|s| (s.slope, s.length())).collect();
+    slopes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let half = slopes.iter().map(|s| s.1).sum::<i32>() / 2;
+    let mut run = 0;
+    for (slope, len) in &slopes {
+        run += len;
+        if run >= half {
+            return *slope;
+        }
+    }
+    0.0
 }
 
 /// The table the lattice of `h` and `v` makes; `apart` says whether two neighbouring

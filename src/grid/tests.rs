@@ -310,6 +310,35 @@ fn erasing_rules_leaves_cell_text() {
 }
 
 #[test]
+fn pieces_of_one_slanted_rule_are_one_column() {
+    // A page sheared 2°: column rules lean, row rules stay level, and the middle
+    // column rule is broken halfway down, its pieces' middles ~14 px apart.
+    let shear = 2f32.to_radians().tan();
+    let ys: Vec<i32> = (0..=10).map(|i| 100 + 80 * i).collect();
+    let (top, bottom) = (ys[0], ys[10]);
+    let mut img = blank();
+    let lean = |x: i32, y: i32| x + (shear * (y - top) as f32).round() as i32;
+    for &y in &ys {
+        hline(&mut img, y, XS[0], lean(XS[4], bottom) + 2);
+    }
+    for (i, &x) in XS.iter().enumerate() {
+        let pieces: &[(i32, i32)] = if i == 2 {
+            &[(top, 480), (500, bottom + 1)]
+        } else {
+            &[(top, bottom + 1)]
+        };
+        for &(y0, y1) in pieces {
+            for y in y0..y1 {
+                draw_filled_rect_mut(&mut img, Rect::at(lean(x, y) - 1, y).of_size(3, 1), INK);
+            }
+        }
+    }
+    let t = tables_of(&img);
+    assert_eq!(t.len(), 1);
+    assert_eq!((t[0].n_rows, t[0].n_cols, t[0].cells.len()), (10, 4, 40));
+}
+
+#[test]
 fn a_joined_l_shape_becomes_two_cells_not_one_box_over_a_third() {
     // A heading over two columns leaked down into the value under its right half.
     let cells = rectangles(&[(0, 0), (0, 1), (1, 1)]);
