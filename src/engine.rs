@@ -11,6 +11,7 @@ use crate::model::{Document, ReportFields, Source, Table, MODEL_NAME, MODEL_VERS
 use crate::normalize::{self, InkMask, NormalizeOptions};
 use crate::ocr::{ReadKind, Reading, TextReader};
 use crate::rasterize::{self, PageImage, PdfRasterizer, TextChar};
+use crate::repair::{self, RepairOptions};
 use crate::review::{self, ReviewOptions};
 use crate::template::Template;
 use image::GrayImage;
@@ -26,6 +27,7 @@ pub struct EngineOptions {
     pub normalize: NormalizeOptions,
     pub grid: GridOptions,
     pub crop: CropOptions,
+    pub repair: RepairOptions,
     pub review: ReviewOptions,
 }
 
@@ -36,6 +38,7 @@ impl Default for EngineOptions {
             normalize: NormalizeOptions::default(),
             grid: GridOptions::default(),
             crop: CropOptions::default(),
+            repair: RepairOptions::default(),
             review: ReviewOptions::default(),
         }
     }
@@ -341,6 +344,7 @@ impl<'a> Engine<'a> {
             checks: Vec::new(),
             review: Vec::new(),
         };
+        repair::repair(&mut document.tables, &self.options.repair);
         review::check_and_flag(&mut document, &self.options.review);
         Ok(Conversion {
             document,

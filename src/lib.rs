@@ -2,7 +2,7 @@
 //! `report-model.md`, every cell with a confidence, its page and its pixel box.
 //!
 //! The stages, one module each: [`rasterize`] → [`normalize`] → [`grid`] → [`crop`] +
-//! [`ocr`] → [`layout`] (mapping onto [`template`]) → [`fields`] → [`review`]; the
+//! [`ocr`] → [`layout`] (mapping onto [`template`]) → [`fields`] → [`repair`] → [`review`]; the
 //! [`engine::Engine`] runs them, and [`batch`] runs many files with per-file errors.
 
 pub mod batch;
@@ -22,6 +22,7 @@ pub mod model;
 pub mod normalize;
 pub mod ocr;
 pub mod rasterize;
+pub mod repair;
 pub mod review;
 pub mod template;
 pub mod value;

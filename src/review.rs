@@ -24,7 +24,13 @@ pub fn check_and_flag(doc: &mut Document, opts: &ReviewOptions) {
     let mut queue: Vec<ReviewItem> = Vec::new();
     for t in &mut doc.tables {
         for c in &mut t.cells {
-            let reason = if c.value.is_none() && !c.text.trim().is_empty() {
+            let reason = if c.status == Status::Repaired {
+                let to = c.value.as_ref().map_or(String::new(), |v| v.to_string());
+                Some(match c.text.trim() {
+                    "" => format!("filled in as {to}: the table's sums need it"),
+                    read => format!("OCR read \"{read}\"; repaired to {to} so the sums hold"),
+                })
+            } else if c.value.is_none() && !c.text.trim().is_empty() {
                 Some(format!("OCR read \"{}\", which is not a number", c.text))
             } else if c.confidence < opts.review_below {
                 Some(format!(
@@ -35,7 +41,9 @@ pub fn check_and_flag(doc: &mut Document, opts: &ReviewOptions) {
                 None
             };
             if let Some(reason) = reason {
-                c.status = Status::Review;
+                if c.status != Status::Repaired {
+                    c.status = Status::Review;
+                }
                 queue.push(ReviewItem {
                     table: t.id,
                     row: c.row,
