@@ -226,103 +226,91 @@ fn search(
     fixed: &dyn Fn(&CellRef) -> Option<i64>,
     opts: &RepairOptions,
 ) -> Option<(Vec<(i64, f32)>, f32)> {
-    // A constraint is tested once its last member is set.
-    let last_set: Vec<usize> = constraints
-        .iter()
-        .map(|id| {
-            cells_of(id)
-                .filter_map(|r| members.iter().position(|m| m == r))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    struct State {
-        best: Option<(f32, Vec<(i64, f32)>)>,
-        second: f32,
-        steps: usize,
-    }
-    let mut st = State {
+    let mut s = Search {
+        members,
+        domains,
+        constraints,
+        // A constraint is tested once its last member is set.
+        last_set: constraints
+            .iter()
+            .map(|id| {
+                cells_of(id)
+                    .filter_map(|r| members.iter().position(|m| m == r))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect(),
+        fixed,
+        max_steps: opts.max_steps,
+        chosen: Vec::with_capacity(members.len()),
         best: None,
         second: f32::NEG_INFINITY,
         steps: 0,
     };
-    let mut chosen: Vec<(i64, f32)> = Vec::with_capacity(members.len());
-    #[allow(clippy::too_many_arguments)]
-    fn go(
-        depth: usize,
-        score: f32,
-        chosen: &mut Vec<(i64, f32)>,
-        st: &mut State,
-        members: &[CellRef],
-        domains: &[&[(i64, f32)]],
-        constraints: &[&Identity],
-        last_set: &[usize],
-        fixed: &dyn Fn(&CellRef) -> Option<i64>,
-        max_steps: usize,
-    ) {
-        st.steps += 1;
-        if st.steps > max_steps || score <= st.second {
-            return;
-        }
-        if depth == members.len() {
-            match &st.best {
-                Some((b, _)) if score <= *b => st.second = st.second.max(score),
-                _ => {
-                    st.second = st.best.as_ref().map_or(st.second, |(b, _)| *b);
-                    st.best = Some((score, chosen.clone()));
-                }
-            }
-            return;
-        }
-        for &(value, weight) in domains[depth] {
-            chosen.push((value, weight));
-            let value_of = |r: &CellRef| match members.iter().position(|m| m == r) {
-                Some(i) => Some(chosen[i].0),
-                None => fixed(r),
-            };
-            let holds = constraints
-                .iter()
-                .zip(last_set)
-                .filter(|(_, &l)| l == depth)
-                .all(|(id, _)| imbalance(id, &value_of) == Some(0));
-            if holds {
-                go(
-                    depth + 1,
-                    score + weight,
-                    chosen,
-                    st,
-                    members,
-                    domains,
-                    constraints,
-                    last_set,
-                    fixed,
-                    max_steps,
-                );
-            }
-            chosen.pop();
-        }
-    }
-    go(
-        0,
-        0.0,
-        &mut chosen,
-        &mut st,
-        members,
-        domains,
-        constraints,
-        &last_set,
-        fixed,
-        opts.max_steps,
-    );
-    if st.steps > opts.max_steps {
+    s.go(0, 0.0);
+    if s.steps > opts.max_steps {
         return None;
     }
-    let (best, choice) = st.best?;
-    let margin = (best - st.second).exp();
+    let (best, choice) = s.best?;
+    let margin = (best - s.second).exp();
     if margin < opts.min_margin {
         return None;
     }
     Some((choice, (1.0 - 1.0 / margin).clamp(0.0, 0.99)))
+}
+
+/// Depth-first search state: what is set so far, and the two best complete weights.
+struct Search<'a> {
+    members: &'a [CellRef],
+    domains: &'a [&'a [(i64, f32)]],
+    constraints: &'a [&'a Identity],
+    last_set: Vec<usize>,
+    fixed: &'a dyn Fn(&CellRef) -> Option<i64>,
+    max_steps: usize,
+    chosen: Vec<(i64, f32)>,
+    best: Option<(f32, Vec<(i64, f32)>)>,
+    second: f32,
+    steps: usize,
+}
+
+impl Search<'_> {
+    fn go(&mut self, depth: usize, score: f32) {
+        self.steps += 1;
+        // Weights are at most 0: a branch already no better than the runner-up stays so.
+        if self.steps > self.max_steps || score <= self.second {
+            return;
+        }
+        if depth == self.members.len() {
+            match &self.best {
+                Some((b, _)) if score <= *b => self.second = self.second.max(score),
+                _ => {
+                    self.second = self.best.as_ref().map_or(self.second, |(b, _)| *b);
+                    self.best = Some((score, self.chosen.clone()));
+                }
+            }
+            return;
+        }
+        for &(value, weight) in self.domains[depth] {
+            self.chosen.push((value, weight));
+            if self.holds_at(depth) {
+                self.go(depth + 1, score + weight);
+            }
+            self.chosen.pop();
+        }
+    }
+
+    /// Whether every constraint whose last member is at `depth` holds.
+    fn holds_at(&self, depth: usize) -> bool {
+        let value_of = |r: &CellRef| match self.members.iter().position(|m| m == r) {
+            Some(i) => Some(self.chosen[i].0),
+            None => (self.fixed)(r),
+        };
+        self.constraints
+            .iter()
+            .zip(&self.last_set)
+            .filter(|(_, &l)| l == depth)
+            .all(|(id, _)| imbalance(id, &value_of) == Some(0))
+    }
 }
 
 /// Unreadable cells that one identity determines and every other one then confirms.
