@@ -434,6 +434,8 @@ fn make_cell(
     let (value, confidence) = match parse(&text, kind) {
         Parsed::Empty => (None, c.reading.confidence),
         Parsed::Number(d) => (to_json(&d), c.reading.confidence),
+        // Kept, but never as a sure read.
+        Parsed::Doubtful(d) => (to_json(&d), c.reading.confidence.min(0.5)),
         Parsed::Unreadable => (None, 0.0),
     };
     Cell {

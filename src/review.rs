@@ -32,6 +32,8 @@ pub fn check_and_flag(doc: &mut Document, opts: &ReviewOptions) {
                 })
             } else if c.value.is_none() && !c.text.trim().is_empty() {
                 Some(format!("OCR read \"{}\", which is not a number", c.text))
+            } else if c.confidence < opts.review_below && c.text.trim().is_empty() {
+                Some("looks empty, but the format prints 0 for none: a faint 0 may be lost".into())
             } else if c.confidence < opts.review_below {
                 Some(format!(
                     "low OCR confidence {:.2} for \"{}\"",
@@ -83,4 +85,85 @@ pub fn check_and_flag(doc: &mut Document, opts: &ReviewOptions) {
     }
     doc.checks = results.into_iter().map(|(_, c)| c).collect();
     doc.review = queue;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::PixelBox;
+    use crate::model::{Cell, ReportFields, Source, Table};
+
+    fn cell(col: &'static str, value: Option<i64>, text: &str, confidence: f32) -> Cell {
+        Cell {
+            row: "administrative_review",
+            col,
+            value: value.map(serde_json::Number::from),
+            text: text.to_string(),
+            confidence,
+            page: 1,
+            bbox: PixelBox::default(),
+            status: Status::Ok,
+            symbols: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn repaired_empty_and_unbalanced_cells_are_queued_with_their_reasons() {
+        let mut repaired = cell("upheld", Some(4), "9", 0.9);
+        repaired.status = Status::Repaired;
+        let cells = vec![
+            repaired,
+            cell("corrected", None, "", 0.6),
+            cell("other", Some(0), "0", 0.99),
+            cell("pending", Some(0), "0", 0.99),
+            cell("total", Some(5), "5", 0.99),
+        ];
+        let mut doc = Document {
+            model: "m",
+            model_version: 1,
+            source: Source {
+                file: "a.pdf".into(),
+                sha256: String::new(),
+                pages: 1,
+                dpi: vec![300],
+            },
+            report: ReportFields::default(),
+            preamble: String::new(),
+            sections: Vec::new(),
+            tables: vec![Table {
+                id: "reviews_litigation",
+                template: "2021",
+                page: 1,
+                bbox: PixelBox::default(),
+                cells,
+            }],
+            checks: Vec::new(),
+            review: Vec::new(),
+        };
+        check_and_flag(&mut doc, &ReviewOptions::default());
+        let reasons: Vec<(&str, &str)> = doc
+            .review
+            .iter()
+            .map(|r| (r.col, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            reasons[0],
+            ("upheld", "OCR read \"9\"; repaired to 4 so the sums hold")
+        );
+        assert!(reasons[1].0 == "corrected" && reasons[1].1.contains("faint 0"));
+        // 5 ≠ 4 + 0 + 0 + 0: the rest of the row is queued for the failed check.
+        let failed: Vec<&str> = reasons[2..].iter().map(|r| r.0).collect();
+        assert_eq!(failed, ["total", "other", "pending"]);
+        assert!(!doc.checks[0].ok);
+        let status = |col: &str| {
+            doc.tables[0]
+                .cells
+                .iter()
+                .find(|c| c.col == col)
+                .unwrap()
+                .status
+        };
+        assert_eq!(status("upheld"), Status::Repaired);
+        assert_eq!(status("other"), Status::Review);
+    }
 }

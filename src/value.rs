@@ -10,6 +10,9 @@ pub enum Parsed {
     Empty,
     /// The canonical digits, e.g. `-3`, `879.127651`.
     Number(String),
+    /// A number printed as the format never prints one (a count with leading zeros,
+    /// `010`): in canonical form, but most likely a misread (a speck read as 0).
+    Doubtful(String),
     /// Something that is not a number of this kind.
     Unreadable,
 }
@@ -50,11 +53,10 @@ pub fn parse(text: &str, kind: ValueKind) -> Parsed {
     if !valid {
         return Parsed::Unreadable;
     }
-    // Leading zeros are not printed in counts; "007" is a misread, keep it as a number
-    // but in canonical form so the JSON stays valid.
     let (int, frac) = digits
         .split_once('.')
         .map_or((digits, None), |(i, f)| (i, Some(f)));
+    let leading_zeros = int.len() > 1 && int.starts_with('0');
     let int = int.trim_start_matches('0');
     let int = if int.is_empty() { "0" } else { int };
     let mut s = String::new();
@@ -66,7 +68,11 @@ pub fn parse(text: &str, kind: ValueKind) -> Parsed {
         s.push('.');
         s.push_str(f);
     }
-    Parsed::Number(s)
+    if leading_zeros {
+        Parsed::Doubtful(s)
+    } else {
+        Parsed::Number(s)
+    }
 }
 
 /// The parsed number as a JSON number with exactly its digits.
@@ -99,6 +105,8 @@ mod tests {
         );
         assert_eq!(parse("0.0000", Amount), Parsed::Number("0.0000".into()));
         assert_eq!(parse("", Count), Parsed::Empty);
+        assert_eq!(parse("010", Count), Parsed::Doubtful("10".into()));
+        assert_eq!(parse("00.5", Amount), Parsed::Doubtful("0.5".into()));
         assert_eq!(parse("1.5", Count), Parsed::Unreadable);
         assert_eq!(parse("1..5", Amount), Parsed::Unreadable);
         assert_eq!(parse("-", Count), Parsed::Unreadable);
