@@ -448,6 +448,7 @@ fn make_cell(
         bbox: c.grid.bbox,
         status: Status::Ok,
         symbols: c.reading.symbols.clone(),
+        doubt: None,
     }
 }
 
@@ -470,17 +471,25 @@ fn row_cells(o: &ObservedRow, all: &[ObservedRow], row: &'static RowSpec) -> Vec
         // A value lost into its label cell (the rule between them not found) is the
         // first one: the others keep their places from the right.
         let skip = n - o.values.len();
-        o.values
-            .iter()
-            .copied()
-            .enumerate()
-            .map(|(k, c)| (k + skip, c))
-            .collect()
+        let placed =
+            o.values.iter().enumerate().map(|(k, c)| {
+                make_cell(row.id, row.cols[k + skip].0, row.cols[k + skip].1, c, page)
+            });
+        return placed.map(guessed_column).collect();
     };
     chosen
         .into_iter()
         .map(|(k, c)| make_cell(row.id, row.cols[k].0, row.cols[k].1, c, page))
         .collect()
+}
+
+/// A cell whose column was inferred from the order of the values left in its row, some
+/// lost: if the lost one was not where assumed, every value after it is a column off,
+/// and no check may cover the row to tell. Never a sure read.
+fn guessed_column(mut cell: Cell) -> Cell {
+    cell.confidence = cell.confidence.min(0.5);
+    cell.doubt = Some("some of the row's values were not found, so this one's column is a guess");
+    cell
 }
 
 /// Where the `n` value columns of `o`'s table lie at `o`'s height: the centres of the
@@ -540,18 +549,25 @@ fn place_by_position<'a>(cells: &[&'a ReadCell], centres: &[i32]) -> Vec<(usize,
 }
 
 fn review_cells(o: &ObservedRow) -> Vec<Cell> {
+    let n = REVIEW_ROWS.len() * REVIEW_COLS.len();
+    let short = o.values.len() < n;
     o.values
         .iter()
-        .take(15)
+        .take(n)
         .enumerate()
         .map(|(k, c)| {
-            make_cell(
+            let cell = make_cell(
                 REVIEW_ROWS[k / 5],
                 REVIEW_COLS[k % 5],
                 ValueKind::Count,
                 c,
                 o.table.page,
-            )
+            );
+            if short {
+                guessed_column(cell)
+            } else {
+                cell
+            }
         })
         .collect()
 }

@@ -77,6 +77,9 @@ pub struct Cell {
     /// Per-symbol reads with alternatives, for repair; not part of the output.
     #[serde(skip)]
     pub symbols: Vec<Symbol>,
+    /// Why the cell is in doubt beyond what OCR says, for the review queue.
+    #[serde(skip)]
+    pub doubt: Option<&'static str>,
 }
 
 fn three_places<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {

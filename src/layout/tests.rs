@@ -378,3 +378,19 @@ fn a_label_over_rows_with_their_own_values_is_cut_per_row_but_a_heading_is_not()
     // With every label on its own row there is nothing to cut.
     assert!(split_stacked_labels(&split, &split_kinds).is_none());
 }
+
+#[test]
+fn values_placed_by_order_after_a_loss_are_never_sure() {
+    let confidences = |n: usize| {
+        let reviews = vec![("".to_string(), (0..n).map(|k| k.to_string()).collect())];
+        let out = map_tables(&[table(4, &as_rows(&reviews))]);
+        out.iter()
+            .flat_map(|t| t.cells.iter())
+            .map(|c| (c.confidence, c.doubt.is_some()))
+            .collect::<Vec<_>>()
+    };
+    assert!(confidences(15).iter().all(|&(p, doubt)| p > 0.9 && !doubt));
+    let short = confidences(14);
+    assert_eq!(short.len(), 14);
+    assert!(short.iter().all(|&(p, doubt)| p <= 0.5 && doubt));
+}

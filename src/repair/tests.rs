@@ -30,6 +30,7 @@ fn read_cell(row: &'static str, col: &'static str, digits: &[DigitRead]) -> Cell
                 alternatives: alts.iter().map(|&(a, q)| (a.to_string(), q)).collect(),
             })
             .collect(),
+        doubt: None,
     }
 }
 
