@@ -12,6 +12,7 @@ mod faint;
 
 use crate::geometry::PixelBox;
 use crate::normalize::{InkMask, NormalizedPage};
+use crate::union_find::UnionFind;
 use apart::{value_apart, Boundary};
 use faint::Stretch;
 use image::GrayImage;
@@ -933,33 +934,6 @@ pub fn erase_rules(gray: &mut GrayImage, rules: &Rules, pad: i32) {
                     paint(x, y);
                 }
             }
-        }
-    }
-}
-
-struct UnionFind {
-    parent: Vec<usize>,
-}
-
-impl UnionFind {
-    fn new(n: usize) -> Self {
-        UnionFind {
-            parent: (0..n).collect(),
-        }
-    }
-
-    fn find(&mut self, mut x: usize) -> usize {
-        while self.parent[x] != x {
-            self.parent[x] = self.parent[self.parent[x]];
-            x = self.parent[x];
-        }
-        x
-    }
-
-    fn union(&mut self, a: usize, b: usize) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            self.parent[ra.max(rb)] = ra.min(rb);
         }
     }
 }

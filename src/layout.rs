@@ -455,31 +455,25 @@ fn make_cell(
 fn row_cells(o: &ObservedRow, all: &[ObservedRow], row: &'static RowSpec) -> Vec<Cell> {
     let n = row.cols.len();
     let page = o.table.page;
-    let chosen: Vec<(usize, &ReadCell)> = if let Some(centres) = column_centres(o, all, n) {
-        place_by_position(&o.values, &centres)
-    } else if o.values.len() >= n {
-        // Extra value cells on the left of an applicant row are misread labels.
-        let skip = if n == 7 { o.values.len() - n } else { 0 };
-        o.values
-            .iter()
-            .skip(skip)
-            .take(n)
-            .copied()
-            .enumerate()
-            .collect()
-    } else {
-        // A value lost into its label cell (the rule between them not found) is the
-        // first one: the others keep their places from the right.
-        let skip = n - o.values.len();
-        let placed =
-            o.values.iter().enumerate().map(|(k, c)| {
-                make_cell(row.id, row.cols[k + skip].0, row.cols[k + skip].1, c, page)
-            });
-        return placed.map(guessed_column).collect();
-    };
+    let (chosen, guessed): (Vec<(usize, &ReadCell)>, bool) =
+        if let Some(centres) = column_centres(o, all, n) {
+            (place_by_position(&o.values, &centres), false)
+        } else if o.values.len() >= n {
+            // Extra value cells on the left of an applicant row are misread labels.
+            let skip = if n == 7 { o.values.len() - n } else { 0 };
+            let kept = o.values.iter().skip(skip).take(n).copied().enumerate();
+            (kept.collect(), false)
+        } else {
+            // A value lost into its label cell (the rule between them not found) is the
+            // first one: the others keep their places from the right.
+            let skip = n - o.values.len();
+            let kept = o.values.iter().copied().enumerate();
+            (kept.map(|(k, c)| (k + skip, c)).collect(), true)
+        };
     chosen
         .into_iter()
         .map(|(k, c)| make_cell(row.id, row.cols[k].0, row.cols[k].1, c, page))
+        .map(|cell| if guessed { guessed_column(cell) } else { cell })
         .collect()
 }
 
@@ -556,19 +550,15 @@ fn review_cells(o: &ObservedRow) -> Vec<Cell> {
         .take(n)
         .enumerate()
         .map(|(k, c)| {
-            let cell = make_cell(
+            make_cell(
                 REVIEW_ROWS[k / 5],
                 REVIEW_COLS[k % 5],
                 ValueKind::Count,
                 c,
                 o.table.page,
-            );
-            if short {
-                guessed_column(cell)
-            } else {
-                cell
-            }
+            )
         })
+        .map(|cell| if short { guessed_column(cell) } else { cell })
         .collect()
 }
 

@@ -25,6 +25,7 @@ pub mod rasterize;
 pub mod repair;
 pub mod review;
 pub mod template;
+pub mod union_find;
 pub mod value;
 
 pub use engine::{Engine, EngineOptions};

@@ -15,6 +15,7 @@
 
 use crate::checks::{self, CellRef, Identity};
 use crate::model::{Cell, Status, Table};
+use crate::union_find::UnionFind;
 use crate::value::as_integer;
 use std::collections::HashMap;
 
@@ -169,28 +170,18 @@ fn solve_misreads(
         v.sort();
         v
     };
-    let mut group: HashMap<CellRef, usize> =
-        vars.iter().enumerate().map(|(i, r)| (*r, i)).collect();
-    let find = |g: &HashMap<CellRef, usize>, mut i: usize| {
-        while g[&vars[i]] != i {
-            i = g[&vars[i]];
-        }
-        i
-    };
+    let mut groups = UnionFind::new(vars.len());
     for id in ids {
         let in_id: Vec<usize> = cells_of(id)
             .filter_map(|r| vars.binary_search(r).ok())
             .collect();
         for w in in_id.windows(2) {
-            let (a, b) = (find(&group, w[0]), find(&group, w[1]));
-            if a != b {
-                group.insert(vars[a], b);
-            }
+            groups.union(w[0], w[1]);
         }
     }
     let mut components: HashMap<usize, Vec<CellRef>> = HashMap::new();
     for (i, r) in vars.iter().enumerate() {
-        components.entry(find(&group, i)).or_default().push(*r);
+        components.entry(groups.find(i)).or_default().push(*r);
     }
     let mut changes: Vec<(CellRef, i64, f32)> = Vec::new();
     for members in components.values() {
