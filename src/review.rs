@@ -57,11 +57,26 @@ pub fn check_and_flag(doc: &mut Document, opts: &ReviewOptions) {
             }
         }
     }
-    for (id, check) in &results {
-        if check.ok {
-            continue;
-        }
-        for &(table, row, col) in id.lhs.iter().chain(&id.rhs) {
+    let failed: Vec<&(checks::Identity, crate::model::Check)> =
+        results.iter().filter(|(_, c)| !c.ok).collect();
+    let in_failed = |r: &checks::CellRef, except: &str| {
+        failed
+            .iter()
+            .any(|(o, _)| o.rule != except && o.lhs.iter().chain(&o.rhs).any(|x| x == r))
+    };
+    for (id, check) in &failed {
+        let cells: Vec<&checks::CellRef> = id.lhs.iter().chain(&id.rhs).collect();
+        // A misread fails every sum it is in: where failed sums cross, the crossing is
+        // the suspect, and the rest of a long column need not be read again. A sum
+        // failing alone (a printed inconsistency, or a misread no other sum covers)
+        // queues every cell of it.
+        let crossing: Vec<&checks::CellRef> = cells
+            .iter()
+            .copied()
+            .filter(|r| in_failed(r, &id.rule))
+            .collect();
+        let suspects = if crossing.is_empty() { cells } else { crossing };
+        for &(table, row, col) in suspects {
             if queue
                 .iter()
                 .any(|q| q.table == table && q.row == row && q.col == col)
@@ -95,9 +110,15 @@ mod tests {
     use crate::geometry::PixelBox;
     use crate::model::{Cell, ReportFields, Source, Table};
 
-    fn cell(col: &'static str, value: Option<i64>, text: &str, confidence: f32) -> Cell {
+    fn cell_at(
+        row: &'static str,
+        col: &'static str,
+        value: Option<i64>,
+        text: &str,
+        confidence: f32,
+    ) -> Cell {
         Cell {
-            row: "administrative_review",
+            row,
             col,
             value: value.map(serde_json::Number::from),
             text: text.to_string(),
@@ -110,17 +131,12 @@ mod tests {
         }
     }
 
-    #[test]
-    fn repaired_empty_and_unbalanced_cells_are_queued_with_their_reasons() {
-        let mut repaired = cell("upheld", Some(4), "9", 0.9);
-        repaired.status = Status::Repaired;
-        let cells = vec![
-            repaired,
-            cell("corrected", None, "", 0.6),
-            cell("other", Some(0), "0", 0.99),
-            cell("pending", Some(0), "0", 0.99),
-            cell("total", Some(5), "5", 0.99),
-        ];
+    fn cell(col: &'static str, value: Option<i64>, text: &str, confidence: f32) -> Cell {
+        cell_at("administrative_review", col, value, text, confidence)
+    }
+
+    /// Checks and flags a one-table document.
+    fn flagged(id: &'static str, cells: Vec<Cell>) -> Document {
         let mut doc = Document {
             model: "m",
             model_version: 1,
@@ -134,7 +150,7 @@ mod tests {
             preamble: String::new(),
             sections: Vec::new(),
             tables: vec![Table {
-                id: "reviews_litigation",
+                id,
                 template: "2021",
                 page: 1,
                 bbox: PixelBox::default(),
@@ -144,6 +160,21 @@ mod tests {
             review: Vec::new(),
         };
         check_and_flag(&mut doc, &ReviewOptions::default());
+        doc
+    }
+
+    #[test]
+    fn repaired_empty_and_unbalanced_cells_are_queued_with_their_reasons() {
+        let mut repaired = cell("upheld", Some(4), "9", 0.9);
+        repaired.status = Status::Repaired;
+        let cells = vec![
+            repaired,
+            cell("corrected", None, "", 0.6),
+            cell("other", Some(0), "0", 0.99),
+            cell("pending", Some(0), "0", 0.99),
+            cell("total", Some(5), "5", 0.99),
+        ];
+        let doc = flagged("reviews_litigation", cells);
         let reasons: Vec<(&str, &str)> = doc
             .review
             .iter()
@@ -168,5 +199,29 @@ mod tests {
         };
         assert_eq!(status("upheld"), Status::Repaired);
         assert_eq!(status("other"), Status::Review);
+    }
+
+    #[test]
+    fn where_failed_sums_cross_only_the_crossing_is_queued() {
+        use crate::template::APPLICANT_COLS;
+        // 1 in disclosed/natural_person read as 7: its row and its column fail.
+        let rows: [(&str, [i64; 7]); 3] = [
+            ("disclosed", [7, 0, 0, 0, 0, 0, 1]),
+            ("partially_disclosed", [0, 1, 0, 0, 0, 0, 1]),
+            ("results_total", [1, 1, 0, 0, 0, 0, 2]),
+        ];
+        let cells = rows
+            .iter()
+            .flat_map(|(row, v)| {
+                APPLICANT_COLS
+                    .iter()
+                    .zip(v)
+                    .map(|((col, _), n)| cell_at(row, col, Some(*n), &n.to_string(), 0.99))
+            })
+            .collect();
+        let doc = flagged("applications", cells);
+        let queued: Vec<(&str, &str)> = doc.review.iter().map(|r| (r.row, r.col)).collect();
+        assert_eq!(queued, [("disclosed", "natural_person")]);
+        assert_eq!(doc.checks.iter().filter(|c| !c.ok).count(), 2);
     }
 }
