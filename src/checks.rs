@@ -1,7 +1,7 @@
 //! Checks: the arithmetic the format itself states (勾稽关系), evaluated over a
 //! document's tables. Repair uses the same identities as constraints.
 
-use crate::model::{Check, Table};
+use crate::model::{Cell, Check, Table};
 use crate::template::{APPLICANT_COLS, REVIEW_COLS, REVIEW_ROWS};
 use crate::value::as_integer;
 
@@ -16,6 +16,13 @@ pub struct Identity {
 }
 
 pub type CellRef = (&'static str, &'static str, &'static str);
+
+impl Identity {
+    /// Every cell the identity sums, both sides.
+    pub fn cells(&self) -> impl Iterator<Item = &CellRef> {
+        self.lhs.iter().chain(&self.rhs)
+    }
+}
 
 /// Rows of `applications` summed by `results_total`, in printed order.
 const RESULT_ROWS: &[&str] = &[
@@ -116,14 +123,18 @@ pub fn identities(tables: &[Table]) -> Vec<Identity> {
     out
 }
 
-/// The integer value of a cell: `None` if the cell is missing or not an integer;
-/// a printed-empty cell counts as 0, as the format's sums treat it.
+/// The integer value of a cell: `None` if the cell is missing or not an integer.
 pub fn integer_of(tables: &[Table], (t, r, c): CellRef) -> Option<i64> {
-    let cell = tables
+    tables
         .iter()
         .filter(|x| x.id == t)
         .flat_map(|x| x.cells.iter())
-        .find(|x| x.row == r && x.col == c)?;
+        .find(|x| x.row == r && x.col == c)
+        .and_then(integer_value)
+}
+
+/// A cell's integer; a printed-empty cell counts as 0, as the format's sums treat it.
+pub fn integer_value(cell: &Cell) -> Option<i64> {
     match &cell.value {
         None if cell.text.trim().is_empty() => Some(0),
         None => None,

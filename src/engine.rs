@@ -5,7 +5,7 @@ use crate::crop::{self, CellInk, CropOptions};
 use crate::error::{Error, Result};
 use crate::fields;
 use crate::geometry::PixelBox;
-use crate::grid::{self, GridOptions, Rules, TableGrid};
+use crate::grid::{self, GridCell, GridOptions, Rules, TableGrid};
 use crate::layout::{self, ReadCell, ReadTable};
 use crate::model::{Document, ReportFields, Source, Table, MODEL_NAME, MODEL_VERSION};
 use crate::normalize::{self, InkMask, NormalizeOptions};
@@ -16,6 +16,7 @@ use crate::review::{self, ReviewOptions};
 use crate::template::Template;
 use image::GrayImage;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::Path;
 
 /// Every stage's options.
@@ -154,25 +155,29 @@ impl<'a> Engine<'a> {
     ) -> Result<Vec<ReadTable>> {
         let mut out = Vec::new();
         for t in &page.tables {
-            let analyze_all = |t: &TableGrid| -> Vec<CellInk> {
-                t.cells
-                    .iter()
-                    .map(|c| {
-                        crop::analyze(
-                            &page.erased,
-                            &page.ink,
-                            c.bbox,
-                            page.dpi,
-                            &self.options.crop,
-                        )
-                    })
-                    .collect()
+            let analyze = |c: &GridCell| {
+                crop::analyze(
+                    &page.erased,
+                    &page.ink,
+                    c.bbox,
+                    page.dpi,
+                    &self.options.crop,
+                )
             };
-            let inks = analyze_all(t);
+            let inks: Vec<CellInk> = t.cells.iter().map(analyze).collect();
             let kinds = layout::assign_kinds(t, &inks);
             let split = layout::split_stacked_labels(t, &kinds);
             let (t, inks, kinds) = match &split {
-                Some((grid, kinds)) => (grid, analyze_all(grid), kinds.clone()),
+                Some((grid, kinds)) => {
+                    // Only the cut pieces are new; the other cells keep their ink.
+                    let before: HashMap<&GridCell, &CellInk> = t.cells.iter().zip(&inks).collect();
+                    let inks = grid
+                        .cells
+                        .iter()
+                        .map(|c| before.get(c).map_or_else(|| analyze(c), |&i| i.clone()))
+                        .collect();
+                    (grid, inks, kinds.clone())
+                }
                 None => (t, inks, kinds),
             };
             let mut cells = Vec::with_capacity(t.cells.len());

@@ -182,7 +182,7 @@ pub struct Rules {
 }
 
 /// One cell: its place in the table's lattice and its box on the page.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct GridCell {
     pub row: usize,
     pub col: usize,

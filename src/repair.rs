@@ -13,10 +13,11 @@
 //! judge. A cell that could not be read at all is filled when one identity determines
 //! it and every other identity it is in then holds.
 
-use crate::checks::{self, CellRef, Identity};
+use crate::checks::{self, integer_value, CellRef, Identity};
 use crate::model::{Cell, Status, Table};
+use crate::template::ValueKind;
 use crate::union_find::UnionFind;
-use crate::value::as_integer;
+use crate::value::{self, Parsed};
 use std::collections::HashMap;
 
 /// Options for [`repair`].
@@ -79,7 +80,7 @@ pub fn candidates(cell: &Cell, opts: &RepairOptions) -> Vec<(i64, f32)> {
                     }
                 })
                 .collect();
-            let Some(n) = parse_integer(&text) else {
+            let Some(n) = count_of(&text) else {
                 continue;
             };
             match out.iter_mut().find(|c| c.0 == n) {
@@ -93,21 +94,12 @@ pub fn candidates(cell: &Cell, opts: &RepairOptions) -> Vec<(i64, f32)> {
     out
 }
 
-/// A cell's integer: a printed-empty cell is 0, as the format's sums count it.
-fn integer_value(cell: &Cell) -> Option<i64> {
-    match &cell.value {
-        None if cell.text.trim().is_empty() => Some(0),
-        None => None,
-        Some(n) => as_integer(n),
+/// The count `text` reads as, if it is one the format could print (no leading zeros).
+fn count_of(text: &str) -> Option<i64> {
+    match value::parse(text, ValueKind::Count) {
+        Parsed::Number(d) => d.parse().ok(),
+        _ => None,
     }
-}
-
-/// Digits only, and no leading zero: a count is never printed `07`.
-fn parse_integer(text: &str) -> Option<i64> {
-    let ok = !text.is_empty()
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && (text == "0" || !text.starts_with('0'));
-    ok.then(|| text.parse().ok()).flatten()
 }
 
 /// Repairs `tables` in place; changed cells get status `repaired`, keep their OCR
@@ -127,10 +119,6 @@ pub fn repair(tables: &mut [Table], opts: &RepairOptions) -> usize {
     let mut changed = solve_misreads(tables, &ids, &index, opts);
     changed += fill_unreadable(tables, &ids, &index, opts.sure_read);
     changed
-}
-
-fn cells_of(id: &Identity) -> impl Iterator<Item = &CellRef> {
-    id.lhs.iter().chain(&id.rhs)
 }
 
 /// The identity's sides' difference under `value`; `None` when a cell is missing or
@@ -156,7 +144,7 @@ fn solve_misreads(
         .iter()
         .filter(|id| imbalance(id, &read).is_some_and(|d| d != 0))
     {
-        for r in cells_of(id) {
+        for r in id.cells() {
             let &(t, c) = &index[r];
             let cs = candidates(&tables[t].cells[c], opts);
             if cs.len() > 1 {
@@ -172,7 +160,8 @@ fn solve_misreads(
     };
     let mut groups = UnionFind::new(vars.len());
     for id in ids {
-        let in_id: Vec<usize> = cells_of(id)
+        let in_id: Vec<usize> = id
+            .cells()
             .filter_map(|r| vars.binary_search(r).ok())
             .collect();
         for w in in_id.windows(2) {
@@ -187,12 +176,11 @@ fn solve_misreads(
     for members in components.values() {
         let constraints: Vec<&Identity> = ids
             .iter()
-            .filter(|id| cells_of(id).any(|r| members.contains(r)))
-            .filter(|id| cells_of(id).all(|r| members.contains(r) || read(r).is_some()))
+            .filter(|id| id.cells().any(|r| members.contains(r)))
+            .filter(|id| id.cells().all(|r| members.contains(r) || read(r).is_some()))
             .collect();
         let domains: Vec<&[(i64, f32)]> = members.iter().map(|r| cands[r].as_slice()).collect();
-        let fixed = |r: &CellRef| read(r);
-        if let Some((choice, confidence)) = search(members, &domains, &constraints, &fixed, opts) {
+        if let Some((choice, confidence)) = search(members, &domains, &constraints, &read, opts) {
             for (r, (value, _)) in members.iter().zip(choice) {
                 if Some(value) != read(r) {
                     changes.push((*r, value, confidence));
@@ -225,7 +213,7 @@ fn search(
         last_set: constraints
             .iter()
             .map(|id| {
-                cells_of(id)
+                id.cells()
                     .filter_map(|r| members.iter().position(|m| m == r))
                     .max()
                     .unwrap_or(0)
@@ -320,14 +308,15 @@ fn fill_unreadable(
         };
         let mut found = None;
         for id in ids {
-            let unknown: Vec<&CellRef> = cells_of(id)
+            let unknown: Vec<&CellRef> = id
+                .cells()
                 .filter(|r| index.contains_key(r) && read(r).is_none())
                 .collect();
-            if unknown.len() != 1 || cells_of(id).any(|r| !index.contains_key(r)) {
+            if unknown.len() != 1 || id.cells().any(|r| !index.contains_key(r)) {
                 continue;
             }
             let target = *unknown[0];
-            let doubtful = cells_of(id).filter(|r| **r != target).any(|r| {
+            let doubtful = id.cells().filter(|r| **r != target).any(|r| {
                 let (t, c) = index[r];
                 tables[t].cells[c].confidence < sure_read
             });
@@ -343,7 +332,7 @@ fn fill_unreadable(
             let with = |r: &CellRef| if *r == target { Some(value) } else { read(r) };
             let confirmed = ids
                 .iter()
-                .filter(|o| cells_of(o).any(|r| *r == target))
+                .filter(|o| o.cells().any(|r| *r == target))
                 .all(|o| imbalance(o, &with).is_none_or(|x| x == 0));
             if value >= 0 && confirmed {
                 found = Some((target, value));

@@ -1,8 +1,8 @@
 //! Review: evaluates the format's checks and queues every doubtful cell, with a reason
 //! a person understands.
 
-use crate::checks;
-use crate::model::{Document, ReviewItem, Status};
+use crate::checks::{self, CellRef, Identity};
+use crate::model::{Check, Document, ReviewItem, Status};
 
 /// Options for [`check_and_flag`].
 #[derive(Clone, Debug)]
@@ -57,20 +57,19 @@ pub fn check_and_flag(doc: &mut Document, opts: &ReviewOptions) {
             }
         }
     }
-    let failed: Vec<&(checks::Identity, crate::model::Check)> =
-        results.iter().filter(|(_, c)| !c.ok).collect();
-    let in_failed = |r: &checks::CellRef, except: &str| {
+    let failed: Vec<&(Identity, Check)> = results.iter().filter(|(_, c)| !c.ok).collect();
+    let in_failed = |r: &CellRef, except: &str| {
         failed
             .iter()
-            .any(|(o, _)| o.rule != except && o.lhs.iter().chain(&o.rhs).any(|x| x == r))
+            .any(|(o, _)| o.rule != except && o.cells().any(|x| x == r))
     };
     for (id, check) in &failed {
-        let cells: Vec<&checks::CellRef> = id.lhs.iter().chain(&id.rhs).collect();
+        let cells: Vec<&CellRef> = id.cells().collect();
         // A misread fails every sum it is in: where failed sums cross, the crossing is
         // the suspect, and the rest of a long column need not be read again. A sum
         // failing alone (a printed inconsistency, or a misread no other sum covers)
         // queues every cell of it.
-        let crossing: Vec<&checks::CellRef> = cells
+        let crossing: Vec<&CellRef> = cells
             .iter()
             .copied()
             .filter(|r| in_failed(r, &id.rule))

@@ -4,6 +4,7 @@ use super::*;
 use crate::geometry::PixelBox;
 use crate::ocr::Symbol;
 use crate::template::{REVIEW_COLS, REVIEW_ROWS};
+use crate::value::as_integer;
 
 const REV: &str = "reviews_litigation";
 
@@ -191,14 +192,14 @@ mod properties {
                     }
                 }
                 cell.text = cell.symbols.iter().map(|s| s.text.as_str()).collect();
-                cell.value = parse_integer(&cell.text).map(serde_json::Number::from);
+                cell.value = count_of(&cell.text).map(serde_json::Number::from);
             }
             repair(&mut t, &RepairOptions::default());
             let failing: Vec<Identity> = checks::run(&t).into_iter().filter(|(_, c)| !c.ok).map(|(id, _)| id).collect();
             for (i, c) in t[0].cells.iter().enumerate() {
                 let want = truth[i / 5][i % 5];
                 let right = c.value.as_ref().and_then(as_integer) == Some(want);
-                let in_failing = failing.iter().any(|id| cells_of(id).any(|r| r.1 == c.row && r.2 == c.col));
+                let in_failing = failing.iter().any(|id| id.cells().any(|r| r.1 == c.row && r.2 == c.col));
                 prop_assert!(right || c.status == Status::Repaired || in_failing, "cell {i} silently wrong");
                 if fair.contains(&i) {
                     prop_assert!(right, "cell {i}: the truth was a fair alternative");
