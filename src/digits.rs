@@ -147,9 +147,11 @@ pub fn segment(img: &GrayImage) -> Vec<Glyph> {
         if let Some(g) = groups.last_mut() {
             let overlap = (g.x1.min(p.x1) - g.x0.max(p.x0)) as f32;
             let joined = g.union(&p);
-            let partial = (g.height() as f32) < 0.85 * hf || (p.height() as f32) < 0.85 * hf;
+            // Pieces narrower together than one digit are one: digits stand at least
+            // 0.7 of their height apart, and a thin-stroked 0 whose top and bottom
+            // faded falls into two whole-height sides.
             if overlap >= 0.5 * g.width().min(p.width()) as f32
-                || (partial && joined.width() as f32 <= 0.62 * hf)
+                || joined.width() as f32 <= 0.62 * hf
             {
                 *g = joined;
                 continue;
@@ -378,6 +380,20 @@ mod tests {
             .filter(|g| g.kind == GlyphKind::Digit)
             .count();
         assert_eq!(digits, 2);
+    }
+
+    #[test]
+    fn zero_whose_top_and_bottom_faded_is_one_glyph() {
+        let mut img = GrayImage::from_pixel(120, 60, Luma([255]));
+        // Two whole-height thin sides, close enough together to be one digit.
+        draw_filled_rect_mut(&mut img, Rect::at(40, 12).of_size(3, 30), Luma([0]));
+        draw_filled_rect_mut(&mut img, Rect::at(54, 12).of_size(3, 30), Luma([0]));
+        let digits: Vec<PixelBox> = segment(&img)
+            .into_iter()
+            .filter(|g| g.kind == GlyphKind::Digit)
+            .map(|g| g.bbox)
+            .collect();
+        assert_eq!(digits, [PixelBox::from_corners(40, 12, 57, 42)]);
     }
 
     #[test]
