@@ -332,6 +332,7 @@ pub fn read_number(model: &DigitModel, img: &GrayImage) -> Reading {
         text: symbols.iter().map(|s| s.text.as_str()).collect(),
         confidence: symbols.iter().map(|s| s.confidence).fold(1.0, f32::min),
         symbols,
+        from_text_layer: false,
     }
 }
 

@@ -139,6 +139,7 @@ impl<'a> Engine<'a> {
                 text,
                 confidence: 1.0,
                 symbols: Vec::new(),
+                from_text_layer: true,
             }));
         }
         match crop::render(source, ink, page.dpi, kind, &self.options.crop) {
@@ -191,6 +192,7 @@ impl<'a> Engine<'a> {
                         text: String::new(),
                         confidence: if page.text_layer.is_some() { 1.0 } else { 0.6 },
                         symbols: Vec::new(),
+                        from_text_layer: page.text_layer.is_some(),
                     }
                 } else {
                     self.read_region(page, &page.erased, ink, cell.bbox, kind, reader)?

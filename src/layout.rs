@@ -404,6 +404,9 @@ pub fn map_tables_for_year(tables: &[ReadTable], year: Option<i32>) -> Vec<Table
         table.cells.extend(cells.into_iter().map(|mut c| {
             if by_order {
                 c.confidence = c.confidence.min(ORDER_ONLY_CONFIDENCE);
+                c.doubt = c.doubt.or(Some(
+                    "the row's label was not read, so its place is inferred from the order",
+                ));
             }
             c
         }));
@@ -449,6 +452,8 @@ fn make_cell(
         status: Status::Ok,
         symbols: c.reading.symbols.clone(),
         doubt: None,
+        from_text_layer: c.reading.from_text_layer,
+        basis: None,
     }
 }
 

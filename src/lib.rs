@@ -7,6 +7,7 @@
 
 pub mod batch;
 pub mod blobs;
+pub mod calibration;
 pub mod checks;
 pub mod crop;
 pub mod debug;

@@ -66,9 +66,13 @@ struct ConvertArgs {
     /// models/, then $TESSDATA_PREFIX, then Debian's /usr/share/tesseract-ocr/5/tessdata.
     #[arg(long, value_name = "DIR")]
     tessdata: Option<PathBuf>,
-    /// Cells with a lower confidence go to the review queue.
-    #[arg(long, default_value_t = 0.80, value_name = "P")]
+    /// Cells with a lower (calibrated) confidence go to the review queue.
+    #[arg(long, default_value_t = nianbao::review::REVIEW_BELOW, value_name = "P")]
     review_below: f32,
+    /// Also write each cell's read confidence and evidence (confirmed, unchecked,
+    /// failed, repaired): the inputs models/calibration/fit.py fits the calibration on.
+    #[arg(long)]
+    explain_confidence: bool,
     /// No progress line on stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -108,6 +112,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<bool> {
         ..Default::default()
     };
     options.review.review_below = args.review_below;
+    options.review.explain_confidence = args.explain_confidence;
     let engine = Engine::new(&pdf, options);
     for dir in [&args.output, &args.debug_dir].into_iter().flatten() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;

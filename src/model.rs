@@ -1,5 +1,6 @@
 //! Model: the JSON document of `report-model.md` — the contract every consumer reads.
 
+use crate::calibration::Evidence;
 use crate::geometry::PixelBox;
 use crate::ocr::Symbol;
 use serde::Serialize;
@@ -80,6 +81,22 @@ pub struct Cell {
     /// Why the cell is in doubt beyond what OCR says, for the review queue.
     #[serde(skip)]
     pub doubt: Option<&'static str>,
+    /// Taken from a PDF's text layer, not read from ink.
+    #[serde(skip)]
+    pub from_text_layer: bool,
+    /// What its confidence was calibrated from; written only when asked for, to fit
+    /// the calibration.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<ConfidenceBasis>,
+}
+
+/// The inputs of a cell's calibrated confidence.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq)]
+pub struct ConfidenceBasis {
+    /// What the evidence's map took: see [`crate::calibration::score`].
+    #[serde(serialize_with = "three_places")]
+    pub score: f32,
+    pub evidence: Evidence,
 }
 
 fn three_places<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {

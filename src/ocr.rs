@@ -37,6 +37,8 @@ pub struct Reading {
     /// 0…1: the weakest symbol's confidence, since one bad digit spoils a number.
     pub confidence: f32,
     pub symbols: Vec<Symbol>,
+    /// Taken from a PDF's text layer: what is printed, exactly, not a reading of ink.
+    pub from_text_layer: bool,
 }
 
 /// Reads images of text. One instance per worker thread.
@@ -118,6 +120,7 @@ impl TextReader for TesseractReader {
             text: text.trim().to_string(),
             confidence: confidence.clamp(0.0, 1.0),
             symbols: Vec::new(),
+            from_text_layer: false,
         })
     }
 }

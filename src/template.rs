@@ -249,3 +249,21 @@ pub fn active_specs() -> [&'static TableSpec; 2] {
 pub fn application_specs() -> [&'static TableSpec; 2] {
     [&APPLICATIONS_2021, &APPLICATIONS_2019]
 }
+
+/// Every (row, col) the format prints in table `id` of template `template`; empty for
+/// a table or template the format does not have.
+pub fn expected_cells(id: &str, template: &str) -> Vec<(&'static str, &'static str)> {
+    if id == "reviews_litigation" {
+        return REVIEW_ROWS
+            .iter()
+            .flat_map(|r| REVIEW_COLS.iter().map(move |c| (*r, *c)))
+            .collect();
+    }
+    active_specs()
+        .into_iter()
+        .chain(application_specs())
+        .filter(|s| s.id == id && s.template.as_str() == template)
+        .flat_map(|s| s.rows())
+        .flat_map(|r| r.cols.iter().map(move |c| (r.id, c.0)))
+        .collect()
+}

@@ -27,6 +27,7 @@ fn table(page: usize, rows: &[(&str, Vec<&str>)]) -> ReadTable {
                 text: text.to_string(),
                 confidence: 0.95,
                 symbols: Vec::new(),
+                from_text_layer: false,
             },
         };
         let label_span = n_cols - values.len();

@@ -32,6 +32,8 @@ fn read_cell(row: &'static str, col: &'static str, digits: &[DigitRead]) -> Cell
             })
             .collect(),
         doubt: None,
+        from_text_layer: false,
+        basis: None,
     }
 }
 

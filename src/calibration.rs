@@ -1,0 +1,223 @@
+//! Calibration: turns a cell's read confidence and what the checks say about it into a
+//! probability that its value is right.
+//!
+//! OCR's own confidence is not a probability, and the same score means different
+//! things for a cell that a holding sum confirms and for one no sum covers. So each
+//! kind of [`Evidence`] has its own monotone map from read confidence to probability,
+//! fitted by isotonic regression on synthetic reports (`models/calibration/fit.py`)
+//! and shipped as data in `models/calibration/calibration.json`.
+
+use crate::checks::{CellRef, Identity};
+use crate::model::{Cell, Check, Status, Table};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// What the format's arithmetic says about a cell, once repair is done.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Evidence {
+    /// Every evaluated identity it is in holds.
+    Confirmed,
+    /// No evaluated identity covers it (a table without sums, or a sum with an
+    /// unreadable member).
+    Unchecked,
+    /// An identity it is in fails.
+    Failed,
+    /// Its row or column was inferred from order, not read: a row shifted whole keeps
+    /// its sums, so holding checks say little about it.
+    Placed,
+    /// Repair changed or filled its value.
+    Repaired,
+    /// Taken from a PDF's text layer: exactly what is printed, so no map applies.
+    Printed,
+}
+
+/// Per evidence, the knots `(read confidence, probability)` of a monotone map, in
+/// increasing order of read confidence.
+/// The default maps nothing: read confidences stand.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+pub struct Calibration {
+    pub maps: HashMap<Evidence, Vec<(f32, f32)>>,
+}
+
+impl Calibration {
+    /// The calibration shipped in `models/calibration/calibration.json`.
+    pub fn bundled() -> &'static Calibration {
+        static BUNDLED: OnceLock<Calibration> = OnceLock::new();
+        BUNDLED.get_or_init(|| {
+            serde_json::from_str(include_str!("../models/calibration/calibration.json"))
+                .expect("the bundled calibration is valid JSON of the right shape")
+        })
+    }
+
+    /// The probability that a cell read with `read` confidence is right, given
+    /// `evidence`: linear between knots, flat beyond the ends. Without a map for the
+    /// evidence the read confidence stands.
+    pub fn probability(&self, evidence: Evidence, read: f32) -> f32 {
+        let Some(knots) = self.maps.get(&evidence).filter(|k| !k.is_empty()) else {
+            return read;
+        };
+        let i = knots.partition_point(|k| k.0 <= read);
+        if i == 0 {
+            return knots[0].1;
+        }
+        if i == knots.len() {
+            return knots[i - 1].1;
+        }
+        let ((x0, y0), (x1, y1)) = (knots[i - 1], knots[i]);
+        y0 + (y1 - y0) * (read - x0) / (x1 - x0)
+    }
+}
+
+/// A read at least this confident counts as sure when judging how well a table read:
+/// the same bar repair sets for reads that may determine another cell.
+const SURE_READ: f32 = 0.9;
+
+/// What the map for `evidence` takes. For a placed cell, its own read says nothing
+/// about whether the guess of its place was right, and how well its table read does:
+/// on a table read surely throughout, a place guessed from order is nearly always
+/// right. So a placed cell is scored by the share of its table's cells read surely;
+/// every other cell by its read confidence.
+pub fn score(evidence: Evidence, read_confidence: f32, table: &Table) -> f32 {
+    if evidence != Evidence::Placed || table.cells.is_empty() {
+        return read_confidence;
+    }
+    let sure = table
+        .cells
+        .iter()
+        .filter(|c| c.confidence >= SURE_READ)
+        .count();
+    sure as f32 / table.cells.len() as f32
+}
+
+/// The evidence for each cell that some evaluated identity covers; a cell absent from
+/// the map is [`Evidence::Unchecked`] (or repaired, which its status says).
+pub fn evidence_by_cell(results: &[(Identity, Check)]) -> HashMap<CellRef, Evidence> {
+    let mut out: HashMap<CellRef, Evidence> = HashMap::new();
+    for (id, check) in results {
+        for r in id.cells() {
+            let e = out.entry(*r).or_insert(Evidence::Confirmed);
+            if !check.ok {
+                *e = Evidence::Failed;
+            }
+        }
+    }
+    out
+}
+
+/// The evidence for `cell` of table `table`: a repair says most, then a text layer, a
+/// failed sum, a guessed place, and last what the holding sums say.
+pub fn evidence_of(
+    table: &'static str,
+    cell: &Cell,
+    by_cell: &HashMap<CellRef, Evidence>,
+) -> Evidence {
+    if cell.status == Status::Repaired {
+        return Evidence::Repaired;
+    }
+    if cell.from_text_layer {
+        return Evidence::Printed;
+    }
+    match by_cell.get(&(table, cell.row, cell.col)) {
+        Some(Evidence::Failed) => Evidence::Failed,
+        _ if cell.doubt.is_some() => Evidence::Placed,
+        found => found.copied().unwrap_or(Evidence::Unchecked),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calibration() -> Calibration {
+        Calibration {
+            maps: HashMap::from([(
+                Evidence::Unchecked,
+                vec![(0.2, 0.1), (0.6, 0.5), (0.9, 0.95)],
+            )]),
+        }
+    }
+
+    #[test]
+    fn probability_is_linear_between_knots_and_flat_beyond() {
+        let c = calibration();
+        let p = |x| c.probability(Evidence::Unchecked, x);
+        assert_eq!(p(0.0), 0.1);
+        assert!((p(0.4) - 0.3).abs() < 1e-6);
+        assert_eq!(p(0.6), 0.5);
+        assert_eq!(p(1.0), 0.95);
+        // No map for the evidence: the read confidence stands.
+        assert_eq!(c.probability(Evidence::Failed, 0.42), 0.42);
+    }
+
+    fn cell(col: &'static str, status: Status, doubt: Option<&'static str>) -> Cell {
+        Cell {
+            row: "r",
+            col,
+            value: None,
+            text: String::new(),
+            confidence: 1.0,
+            page: 1,
+            bbox: Default::default(),
+            status,
+            symbols: Vec::new(),
+            doubt,
+            from_text_layer: false,
+            basis: None,
+        }
+    }
+
+    #[test]
+    fn a_placed_cell_is_scored_by_how_surely_its_table_read() {
+        let mut cells: Vec<Cell> = ["a", "b", "c", "d"]
+            .map(|c| cell(c, Status::Ok, None))
+            .into();
+        cells[0].confidence = 0.5;
+        let table = Table {
+            id: "t",
+            template: "2021",
+            page: 1,
+            bbox: Default::default(),
+            cells,
+        };
+        assert_eq!(score(Evidence::Placed, 0.5, &table), 0.75);
+        assert_eq!(score(Evidence::Confirmed, 0.5, &table), 0.5);
+    }
+
+    #[test]
+    fn a_failed_identity_outweighs_a_holding_one_and_a_guessed_place() {
+        let id = |lhs: &'static str, rhs: &'static str| Identity {
+            rule: String::new(),
+            lhs: vec![("t", "r", lhs)],
+            rhs: vec![("t", "r", rhs)],
+            what: "",
+        };
+        let check = |ok| Check {
+            rule: String::new(),
+            ok,
+            detail: String::new(),
+        };
+        let results = vec![(id("a", "b"), check(true)), (id("b", "c"), check(false))];
+        let by_cell = evidence_by_cell(&results);
+        let of = |c: Cell| evidence_of("t", &c, &by_cell);
+        assert_eq!(of(cell("a", Status::Ok, None)), Evidence::Confirmed);
+        assert_eq!(of(cell("a", Status::Ok, Some("guess"))), Evidence::Placed);
+        assert_eq!(of(cell("b", Status::Ok, Some("guess"))), Evidence::Failed);
+        assert_eq!(of(cell("x", Status::Ok, None)), Evidence::Unchecked);
+        assert_eq!(of(cell("b", Status::Repaired, None)), Evidence::Repaired);
+        let mut printed = cell("b", Status::Ok, None);
+        printed.from_text_layer = true;
+        assert_eq!(of(printed), Evidence::Printed);
+    }
+
+    #[test]
+    fn bundled_calibration_loads_and_is_monotone() {
+        for knots in Calibration::bundled().maps.values() {
+            assert!(knots
+                .windows(2)
+                .all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1));
+            assert!(knots.iter().all(|k| (0.0..=1.0).contains(&k.1)));
+        }
+    }
+}
