@@ -3,12 +3,14 @@
 //!
 //! OCR's own confidence is not a probability, and the same score means different
 //! things for a cell that a holding sum confirms and for one no sum covers. So each
-//! kind of [`Evidence`] has its own monotone map from read confidence to probability,
-//! fitted by isotonic regression on synthetic reports (`models/calibration/fit.py`)
-//! and shipped as data in `models/calibration/calibration.json`.
+//! kind of [`Evidence`] has its own monotone map from a [`score`] (the read confidence,
+//! for most) to probability, fitted by isotonic regression on synthetic reports
+//! (`models/calibration/fit.py`) and shipped as data in
+//! `models/calibration/calibration.json`.
 
 use crate::checks::{CellRef, Identity};
 use crate::model::{Cell, Check, Status, Table};
+use crate::repair::RepairOptions;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -33,9 +35,8 @@ pub enum Evidence {
     Printed,
 }
 
-/// Per evidence, the knots `(read confidence, probability)` of a monotone map, in
-/// increasing order of read confidence.
-/// The default maps nothing: read confidences stand.
+/// Per evidence, the knots `(score, probability)` of a monotone map, in increasing
+/// order of score. The default maps nothing: scores stand.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
 pub struct Calibration {
     pub maps: HashMap<Evidence, Vec<(f32, f32)>>,
@@ -51,14 +52,14 @@ impl Calibration {
         })
     }
 
-    /// The probability that a cell read with `read` confidence is right, given
-    /// `evidence`: linear between knots, flat beyond the ends. Without a map for the
-    /// evidence the read confidence stands.
-    pub fn probability(&self, evidence: Evidence, read: f32) -> f32 {
+    /// The probability that a cell with `score` is right, given `evidence`: linear
+    /// between knots, flat beyond the ends. Without a map for the evidence the score
+    /// stands.
+    pub fn probability(&self, evidence: Evidence, score: f32) -> f32 {
         let Some(knots) = self.maps.get(&evidence).filter(|k| !k.is_empty()) else {
-            return read;
+            return score;
         };
-        let i = knots.partition_point(|k| k.0 <= read);
+        let i = knots.partition_point(|k| k.0 <= score);
         if i == 0 {
             return knots[0].1;
         }
@@ -66,13 +67,9 @@ impl Calibration {
             return knots[i - 1].1;
         }
         let ((x0, y0), (x1, y1)) = (knots[i - 1], knots[i]);
-        y0 + (y1 - y0) * (read - x0) / (x1 - x0)
+        y0 + (y1 - y0) * (score - x0) / (x1 - x0)
     }
 }
-
-/// A read at least this confident counts as sure when judging how well a table read:
-/// the same bar repair sets for reads that may determine another cell.
-const SURE_READ: f32 = 0.9;
 
 /// What the map for `evidence` takes. For a placed cell, its own read says nothing
 /// about whether the guess of its place was right, and how well its table read does:
@@ -83,11 +80,9 @@ pub fn score(evidence: Evidence, read_confidence: f32, table: &Table) -> f32 {
     if evidence != Evidence::Placed || table.cells.is_empty() {
         return read_confidence;
     }
-    let sure = table
-        .cells
-        .iter()
-        .filter(|c| c.confidence >= SURE_READ)
-        .count();
+    // Sure by the bar repair sets for reads that may determine another cell.
+    let bar = RepairOptions::default().sure_read;
+    let sure = table.cells.iter().filter(|c| c.confidence >= bar).count();
     sure as f32 / table.cells.len() as f32
 }
 

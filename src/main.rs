@@ -69,8 +69,9 @@ struct ConvertArgs {
     /// Cells with a lower (calibrated) confidence go to the review queue.
     #[arg(long, default_value_t = nianbao::review::REVIEW_BELOW, value_name = "P")]
     review_below: f32,
-    /// Also write each cell's read confidence and evidence (confirmed, unchecked,
-    /// failed, repaired): the inputs models/calibration/fit.py fits the calibration on.
+    /// Also write each cell's calibration inputs: `evidence` (confirmed, unchecked,
+    /// failed, repaired, placed, printed) and `score`, what models/calibration/fit.py
+    /// fits the calibration on.
     #[arg(long)]
     explain_confidence: bool,
     /// No progress line on stderr.

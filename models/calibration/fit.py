@@ -110,7 +110,8 @@ def fit(args):
         right = sum(r for _, r in points)
         print(f"{evidence:10} cells {len(points):6}  right {right / len(points):.4f}  knots {len(knots)}")
     with open(args.output, "w", encoding="utf-8") as f:
-        json.dump({"fitted_on": args.cases, "maps": maps}, f, indent=1)
+        cases = len(glob.glob(os.path.join(args.cases, "*", "truth.json")))
+        json.dump({"fitted_on": f"{cases} cases in {args.cases}", "maps": maps}, f, indent=1)
         f.write("\n")
     print(f"wrote {args.output}")
 
