@@ -86,7 +86,7 @@ pub fn identities(tables: &[Table]) -> Vec<Identity> {
     for &(col, _) in APPLICANT_COLS {
         if present(apps, "results_total") && !results.is_empty() {
             out.push(Identity {
-                rule: format!("applications.column_total.{col}"),
+                rule: format!("applications.col_total.{col}"),
                 lhs: vec![(apps, "results_total", col)],
                 rhs: results.iter().map(|r| (apps, *r, col)).collect(),
                 what: "results total",
