@@ -9,6 +9,7 @@
 //! `models/calibration/calibration.json`.
 
 use crate::checks::{CellRef, Identity};
+use crate::layout::runs_together;
 use crate::model::{Cell, Check, Status, Table};
 use crate::repair::RepairOptions;
 use serde::{Deserialize, Serialize};
@@ -71,19 +72,29 @@ impl Calibration {
     }
 }
 
-/// What the map for `evidence` takes. For a placed cell, its own read says nothing
-/// about whether the guess of its place was right, and how well its table read does:
-/// on a table read surely throughout, a place guessed from order is nearly always
-/// right. So a placed cell is scored by the share of its table's cells read surely;
-/// every other cell by its read confidence.
-pub fn score(evidence: Evidence, read_confidence: f32, table: &Table) -> f32 {
-    if evidence != Evidence::Placed || table.cells.is_empty() {
-        return read_confidence;
+/// What the map for `evidence` takes for `cell` of `table`. For a placed cell, its own
+/// read says nothing about whether the guess of its place was right, and how well its
+/// table and its row read do: on a table read surely throughout, a place guessed from
+/// order is nearly always right, unless its row holds text where a number belongs
+/// (a label run into the values) or values run together. So a placed cell is scored
+/// by the smaller of the share of its table's cells read surely and the share of its
+/// row's cells that hold one number; every other cell by its read confidence.
+pub fn score(evidence: Evidence, cell: &Cell, table: &Table) -> f32 {
+    if evidence != Evidence::Placed {
+        return cell.confidence;
     }
     // Sure by the bar repair sets for reads that may determine another cell.
     let bar = RepairOptions::default().sure_read;
-    let sure = table.cells.iter().filter(|c| c.confidence >= bar).count();
-    sure as f32 / table.cells.len() as f32
+    let share = |cells: &mut dyn Iterator<Item = &Cell>, good: &dyn Fn(&Cell) -> bool| {
+        let (n, k) = cells.fold((0, 0), |(n, k), c| (n + 1, k + usize::from(good(c))));
+        k as f32 / n.max(1) as f32
+    };
+    let table_sure = share(&mut table.cells.iter(), &|c| c.confidence >= bar);
+    let row_numbers = share(
+        &mut table.cells.iter().filter(|c| c.row == cell.row),
+        &|c| (c.value.is_some() && !runs_together(&c.text)) || c.text.trim().is_empty(),
+    );
+    table_sure.min(row_numbers)
 }
 
 /// The evidence for each cell that some evaluated identity covers; a cell absent from
@@ -176,8 +187,15 @@ mod tests {
             bbox: Default::default(),
             cells,
         };
-        assert_eq!(score(Evidence::Placed, 0.5, &table), 0.75);
-        assert_eq!(score(Evidence::Confirmed, 0.5, &table), 0.5);
+        assert_eq!(score(Evidence::Placed, &table.cells[0], &table), 0.75);
+        assert_eq!(score(Evidence::Confirmed, &table.cells[0], &table), 0.5);
+        // Text where a number belongs, and two values run together: half the row
+        // holds one number each.
+        let mut table = table;
+        table.cells[1].text = "需".into();
+        table.cells[2].value = Some(serde_json::Number::from(164));
+        table.cells[2].text = "1   64".into();
+        assert_eq!(score(Evidence::Placed, &table.cells[0], &table), 0.5);
     }
 
     #[test]

@@ -304,10 +304,27 @@ fn resample(src: &[f32], w: usize, h: usize, ow: usize, oh: usize) -> Vec<f32> {
 /// are rare and distinctive, but dust can mimic a point.
 const MARK_CONFIDENCE: f32 = 0.9;
 
-/// Reads a number's image with `model`.
+/// Digits further apart than this many line heights are two values that ran together
+/// where a faint rule between two cells was lost: within one number, digits stand
+/// under half a line height apart, even across a thousands comma.
+const VALUE_GAP: f32 = 2.0;
+
+/// Reads a number's image with `model`. Two values run together come out separated by
+/// a space symbol, which the value parser ignores and the layout can split on.
 pub fn read_number(model: &DigitModel, img: &GrayImage) -> Reading {
+    let glyphs = segment(img);
+    let line_h = glyphs.iter().map(|g| g.bbox.height()).max().unwrap_or(0) as f32;
     let mut symbols = Vec::new();
-    for g in segment(img) {
+    let mut last_x1: Option<i32> = None;
+    for g in glyphs {
+        if last_x1.is_some_and(|x1| (g.bbox.x0 - x1) as f32 > VALUE_GAP * line_h) {
+            symbols.push(Symbol {
+                text: " ".into(),
+                confidence: 1.0,
+                alternatives: Vec::new(),
+            });
+        }
+        last_x1 = Some(g.bbox.x1);
         let symbol = match g.kind {
             GlyphKind::Point => mark(".", "0"),
             GlyphKind::Minus => mark("-", ""),
@@ -395,6 +412,23 @@ mod tests {
             .map(|g| g.bbox)
             .collect();
         assert_eq!(digits, [PixelBox::from_corners(40, 12, 57, 42)]);
+    }
+
+    #[test]
+    fn values_far_apart_are_read_with_a_space_between() {
+        let mut img = GrayImage::from_pixel(300, 60, Luma([255]));
+        for x in [20, 42, 200] {
+            draw_filled_rect_mut(&mut img, Rect::at(x, 12).of_size(14, 30), Luma([0]));
+        }
+        let r = read_number(DigitModel::bundled(), &img);
+        let gaps: Vec<usize> = r
+            .symbols
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.text == " ")
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!((r.symbols.len(), gaps), (4, vec![2]));
     }
 
     #[test]

@@ -436,6 +436,9 @@ fn make_cell(
     let text = c.reading.text.clone();
     let (value, confidence) = match parse(&text, kind) {
         Parsed::Empty => (None, c.reading.confidence),
+        // Values run together that were not split apart: their digits joined are no
+        // printed number.
+        Parsed::Number(d) if runs_together(&text) => (to_json(&d), c.reading.confidence.min(0.5)),
         Parsed::Number(d) => (to_json(&d), c.reading.confidence),
         // Kept, but never as a sure read.
         Parsed::Doubtful(d) => (to_json(&d), c.reading.confidence.min(0.5)),
@@ -457,22 +460,76 @@ fn make_cell(
     }
 }
 
+/// The values of a row that should hold `n`: where fewer were found, a cell read as
+/// values run together (a rule between two cells lost) counts as those values, each
+/// in its share of the cell, as long as that makes no more than `n`.
+fn split_run_together(values: &[&ReadCell], n: usize) -> Vec<ReadCell> {
+    let mut out: Vec<ReadCell> = values.iter().map(|c| (*c).clone()).collect();
+    let mut i = 0;
+    while i < out.len() && out.len() < n {
+        let parts: Vec<&[crate::ocr::Symbol]> = out[i]
+            .reading
+            .symbols
+            .split(|s| s.text.trim().is_empty())
+            .filter(|p| !p.is_empty())
+            .collect();
+        if parts.len() < 2 || out.len() + parts.len() - 1 > n {
+            i += 1;
+            continue;
+        }
+        let b = out[i].grid.bbox;
+        let k = parts.len() as i32;
+        let pieces: Vec<ReadCell> = parts
+            .iter()
+            .enumerate()
+            .map(|(j, symbols)| {
+                let j = j as i32;
+                let x0 = b.x0 + b.width() * j / k;
+                let x1 = b.x0 + b.width() * (j + 1) / k;
+                ReadCell {
+                    grid: GridCell {
+                        bbox: PixelBox::from_corners(x0, b.y0, x1, b.y1),
+                        ..out[i].grid.clone()
+                    },
+                    kind: out[i].kind,
+                    reading: Reading {
+                        text: symbols.iter().map(|s| s.text.as_str()).collect(),
+                        confidence: symbols.iter().map(|s| s.confidence).fold(1.0, f32::min),
+                        symbols: symbols.to_vec(),
+                        from_text_layer: false,
+                    },
+                }
+            })
+            .collect();
+        i += pieces.len();
+        out.splice(i - pieces.len()..i - pieces.len() + 1, pieces);
+    }
+    out
+}
+
+/// Whether a value cell's text holds more than one value (the reader's gap between them).
+pub fn runs_together(text: &str) -> bool {
+    text.trim().contains(char::is_whitespace)
+}
+
 fn row_cells(o: &ObservedRow, all: &[ObservedRow], row: &'static RowSpec) -> Vec<Cell> {
     let n = row.cols.len();
     let page = o.table.page;
+    let split = split_run_together(&o.values, n);
+    let values: Vec<&ReadCell> = split.iter().collect();
     let (chosen, guessed): (Vec<(usize, &ReadCell)>, bool) =
         if let Some(centres) = column_centres(o, all, n) {
-            (place_by_position(&o.values, &centres), false)
-        } else if o.values.len() >= n {
+            (place_by_position(&values, &centres), false)
+        } else if values.len() >= n {
             // Extra value cells on the left of an applicant row are misread labels.
-            let skip = if n == 7 { o.values.len() - n } else { 0 };
-            let kept = o.values.iter().skip(skip).take(n).copied().enumerate();
+            let skip = if n == 7 { values.len() - n } else { 0 };
+            let kept = values.iter().skip(skip).take(n).copied().enumerate();
             (kept.collect(), false)
         } else {
             // A value lost into its label cell (the rule between them not found) is the
             // first one: the others keep their places from the right.
-            let skip = n - o.values.len();
-            let kept = o.values.iter().copied().enumerate();
+            let skip = n - values.len();
+            let kept = values.iter().copied().enumerate();
             (kept.map(|(k, c)| (k + skip, c)).collect(), true)
         };
     chosen
@@ -549,8 +606,9 @@ fn place_by_position<'a>(cells: &[&'a ReadCell], centres: &[i32]) -> Vec<(usize,
 
 fn review_cells(o: &ObservedRow) -> Vec<Cell> {
     let n = REVIEW_ROWS.len() * REVIEW_COLS.len();
-    let short = o.values.len() < n;
-    o.values
+    let values = split_run_together(&o.values, n);
+    let short = values.len() < n;
+    values
         .iter()
         .take(n)
         .enumerate()

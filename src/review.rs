@@ -32,7 +32,7 @@ impl Default for ReviewOptions {
 
 /// The default of [`ReviewOptions::review_below`]: on synthetic reports held out from
 /// the fit, the lowest threshold that lets no more wrong cells through than any higher
-/// one (16 at 0.95, 3 at 0.96, 1 from 0.97 up), flagging under 2% of typical cells.
+/// one (4 at 0.95, 3 at 0.96, 1 from 0.97 up), flagging under 2% of typical cells.
 pub const REVIEW_BELOW: f32 = 0.97;
 
 /// Calibrates every cell's confidence, fills `checks` and `review`, and marks queued
@@ -48,7 +48,7 @@ pub fn check_and_flag(doc: &mut Document, opts: &ReviewOptions) {
             .iter()
             .map(|c| {
                 let e = calibration::evidence_of(t.id, c, &evidence);
-                (e, calibration::score(e, c.confidence, t))
+                (e, calibration::score(e, c, t))
             })
             .collect();
         for (c, (e, score)) in t.cells.iter_mut().zip(scores) {

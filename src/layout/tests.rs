@@ -395,3 +395,41 @@ fn values_placed_by_order_after_a_loss_are_never_sure() {
     assert_eq!(short.len(), 14);
     assert!(short.iter().all(|&(p, doubt)| p <= 0.5 && doubt));
 }
+
+#[test]
+fn two_values_run_together_fill_a_short_row_and_stand_in_their_columns() {
+    let sym = |t: &str| crate::ocr::Symbol {
+        text: t.to_string(),
+        confidence: 0.99,
+        alternatives: Vec::new(),
+    };
+    // Fifteen review values, of which "3" and "12" came out of one cell: the rule
+    // between them was lost, and the reader saw a wide gap.
+    let mut texts: Vec<String> = (0..15).map(|k| k.to_string()).collect();
+    texts.splice(3..5, ["3 4".to_string()]);
+    let reviews = vec![("".to_string(), texts)];
+    let mut t = table(4, &as_rows(&reviews));
+    for c in t.cells.iter_mut() {
+        c.reading.symbols = c
+            .reading
+            .text
+            .chars()
+            .map(|ch| sym(&ch.to_string()))
+            .collect();
+    }
+    let out = map_tables(&[t]);
+    let cells: Vec<&Cell> = out.iter().flat_map(|t| t.cells.iter()).collect();
+    assert_eq!(cells.len(), 15);
+    assert!(cells.iter().all(|c| c.doubt.is_none()));
+    let at = |row: &str, col: &str| value(&out, "reviews_litigation", row, col);
+    assert_eq!(at("administrative_review", "pending").as_deref(), Some("3"));
+    assert_eq!(at("administrative_review", "total").as_deref(), Some("4"));
+    assert_eq!(
+        at("litigation_after_review", "total").as_deref(),
+        Some("14")
+    );
+    // Each has its share of the merged cell's box.
+    let pending = cells.iter().find(|c| c.col == "pending").unwrap();
+    let total = cells.iter().find(|c| c.col == "total").unwrap();
+    assert_eq!(pending.bbox.x1, total.bbox.x0);
+}
