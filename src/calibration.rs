@@ -85,16 +85,17 @@ pub fn score(evidence: Evidence, cell: &Cell, table: &Table) -> f32 {
     }
     // Sure by the bar repair sets for reads that may determine another cell.
     let bar = RepairOptions::default().sure_read;
-    let share = |cells: &mut dyn Iterator<Item = &Cell>, good: &dyn Fn(&Cell) -> bool| {
-        let (n, k) = cells.fold((0, 0), |(n, k), c| (n + 1, k + usize::from(good(c))));
-        k as f32 / n.max(1) as f32
-    };
-    let table_sure = share(&mut table.cells.iter(), &|c| c.confidence >= bar);
-    let row_numbers = share(
-        &mut table.cells.iter().filter(|c| c.row == cell.row),
-        &|c| (c.value.is_some() && !runs_together(&c.text)) || c.text.trim().is_empty(),
-    );
+    let table_sure = share(table.cells.iter(), |c| c.confidence >= bar);
+    let row_numbers = share(table.cells.iter().filter(|c| c.row == cell.row), |c| {
+        (c.value.is_some() && !runs_together(&c.text)) || c.text.trim().is_empty()
+    });
     table_sure.min(row_numbers)
+}
+
+/// The share of `cells` that are `good`; 0 of none.
+fn share<'a>(cells: impl Iterator<Item = &'a Cell>, good: impl Fn(&Cell) -> bool) -> f32 {
+    let (n, k) = cells.fold((0, 0), |(n, k), c| (n + 1, k + usize::from(good(c))));
+    k as f32 / n.max(1) as f32
 }
 
 /// The evidence for each cell that some evaluated identity covers; a cell absent from

@@ -345,12 +345,7 @@ pub fn read_number(model: &DigitModel, img: &GrayImage) -> Reading {
         };
         symbols.push(symbol);
     }
-    Reading {
-        text: symbols.iter().map(|s| s.text.as_str()).collect(),
-        confidence: symbols.iter().map(|s| s.confidence).fold(1.0, f32::min),
-        symbols,
-        from_text_layer: false,
-    }
+    Reading::from_symbols(symbols)
 }
 
 fn mark(text: &str, alternative: &str) -> Symbol {

@@ -12,7 +12,7 @@ use crate::geometry::PixelBox;
 use crate::grid::{GridCell, TableGrid};
 use crate::labels::best_similarity;
 use crate::model::{Cell, Status, Table};
-use crate::ocr::{ReadKind, Reading};
+use crate::ocr::{ReadKind, Reading, Symbol};
 use crate::template::{self, RowSpec, TableSpec, Template, ValueKind, REVIEW_COLS, REVIEW_ROWS};
 use crate::value::{parse, to_json, Parsed};
 
@@ -467,7 +467,7 @@ fn split_run_together(values: &[&ReadCell], n: usize) -> Vec<ReadCell> {
     let mut out: Vec<ReadCell> = values.iter().map(|c| (*c).clone()).collect();
     let mut i = 0;
     while i < out.len() && out.len() < n {
-        let parts: Vec<&[crate::ocr::Symbol]> = out[i]
+        let parts: Vec<&[Symbol]> = out[i]
             .reading
             .symbols
             .split(|s| s.text.trim().is_empty())
@@ -492,17 +492,13 @@ fn split_run_together(values: &[&ReadCell], n: usize) -> Vec<ReadCell> {
                         ..out[i].grid.clone()
                     },
                     kind: out[i].kind,
-                    reading: Reading {
-                        text: symbols.iter().map(|s| s.text.as_str()).collect(),
-                        confidence: symbols.iter().map(|s| s.confidence).fold(1.0, f32::min),
-                        symbols: symbols.to_vec(),
-                        from_text_layer: false,
-                    },
+                    reading: Reading::from_symbols(symbols.to_vec()),
                 }
             })
             .collect();
-        i += pieces.len();
-        out.splice(i - pieces.len()..i - pieces.len() + 1, pieces);
+        let taken = pieces.len();
+        out.splice(i..=i, pieces);
+        i += taken;
     }
     out
 }

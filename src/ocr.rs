@@ -41,6 +41,19 @@ pub struct Reading {
     pub from_text_layer: bool,
 }
 
+impl Reading {
+    /// A reading of ink made of `symbols`: its text theirs joined, its confidence the
+    /// weakest one's.
+    pub fn from_symbols(symbols: Vec<Symbol>) -> Reading {
+        Reading {
+            text: symbols.iter().map(|s| s.text.as_str()).collect(),
+            confidence: symbols.iter().map(|s| s.confidence).fold(1.0, f32::min),
+            symbols,
+            from_text_layer: false,
+        }
+    }
+}
+
 /// Reads images of text. One instance per worker thread.
 pub trait TextReader {
     fn read(&mut self, image: &GrayImage, dpi: u32, kind: ReadKind) -> Result<Reading>;
