@@ -5,6 +5,7 @@ use crate::blobs::{self, Blob};
 use crate::geometry::PixelBox;
 use crate::normalize::InkMask;
 use crate::ocr::ReadKind;
+use crate::union_find::UnionFind;
 use image::{GrayImage, Luma};
 
 /// Options for [`analyze`] and [`render`].
@@ -14,6 +15,9 @@ pub struct CropOptions {
     pub inset_in: f32,
     /// Ink blobs smaller than this are dust, not strokes (a 9 pt digit is ~0.09 in tall).
     pub speck_in: f32,
+    /// Ink all smaller than this is dust even alone in its cell: the least mark that
+    /// means something there, a hyphen or a 6 pt digit, is larger.
+    pub min_mark_in: f32,
     /// Glyph height OCR sees after scaling: Tesseract's LSTM reads best near 30–40 px.
     pub target_glyph_px: f32,
     /// White border around the crop: Tesseract needs quiet space around the text.
@@ -25,6 +29,7 @@ impl Default for CropOptions {
         CropOptions {
             inset_in: 0.012,
             speck_in: 0.018,
+            min_mark_in: 0.035,
             target_glyph_px: 36.0,
             pad_px: 12,
         }
@@ -91,26 +96,59 @@ pub fn analyze(
     });
     let size = |b: &Blob| b.bbox.width().max(b.bbox.height());
     // Height, not width: glyphs run together make a long blob but no taller one.
-    let tallest = blobs.iter().map(|b| b.bbox.height()).max().unwrap_or(0);
+    let stacks = stacks_of(&blobs, (speck / 2).max(1));
+    let tallest = stacks.iter().map(|s| s.height()).max().unwrap_or(0);
     // Noisy scans strew dots of a few pixels over a cell: away from its glyphs they
     // are dust however dark, or a "0" with a scatter of dots would look like text.
     let glyph_size = speck.max(tallest / GLYPH_TO_DUST);
-    let band = blobs
+    // The text's band is set by its glyphs' bodies, stacks at least half as tall as
+    // the tallest, so a dense speck above or below the line is no glyph.
+    let is_body =
+        |s: &PixelBox| s.width().max(s.height()) >= glyph_size && s.height() * 2 >= tallest;
+    let band = stacks
         .iter()
-        .filter(|b| size(b) >= glyph_size)
-        .fold(PixelBox::default(), |a, b| a.union(&b.bbox));
-    let (major, minor): (Vec<Blob>, Vec<Blob>) = blobs.into_iter().partition(|b| {
-        let (cx, cy) = b.bbox.center();
-        let near_glyphs =
-            cx >= band.x0 - tallest && cx <= band.x1 + tallest && cy >= band.y0 && cy <= band.y1;
-        size(b) >= glyph_size || (size(b) >= speck && near_glyphs)
-    });
+        .filter(|s| is_body(s))
+        .fold(PixelBox::default(), |a, s| a.union(s));
+    // Within the band's rows, pieces join the text from the bodies outwards while
+    // they stand close to a piece already in: a glyph built of small strokes (兴, 二)
+    // at a line's end is reached stroke by stroke, a speck a digit's width off is not.
+    let on_line = |b: &Blob| {
+        let cy = b.bbox.center().1;
+        size(b) >= speck && cy >= band.y0 && cy <= band.y1
+    };
+    let close = (tallest / GLYPH_TO_DUST).max(1);
+    let mut in_text: Vec<bool> = stacks.iter().map(is_body).collect();
+    loop {
+        let grown: Vec<usize> = (0..blobs.len())
+            .filter(|&i| !in_text[i] && on_line(&blobs[i]))
+            .filter(|&i| {
+                (0..blobs.len()).any(|j| in_text[j] && gap(&blobs[i].bbox, &blobs[j].bbox) <= close)
+            })
+            .collect();
+        if grown.is_empty() {
+            break;
+        }
+        for i in grown {
+            in_text[i] = true;
+        }
+    }
+    let (mut major, mut minor) = (Vec::new(), Vec::new());
+    for (b, text) in blobs.into_iter().zip(in_text) {
+        if text {
+            major.push(b);
+        } else {
+            minor.push(b);
+        }
+    }
     if major.is_empty() {
         return CellInk::default();
     }
     let core = major
         .iter()
         .fold(PixelBox::default(), |a, b| a.union(&b.bbox));
+    if core.width().max(core.height()) < (dpi as f32 * opts.min_mark_in) as i32 {
+        return CellInk::default();
+    }
     // Small marks inside the text's band are its points and signs; outside, dust.
     let (kept_minor, mut dust): (Vec<Blob>, Vec<Blob>) = minor.into_iter().partition(|b| {
         let (cx, cy) = b.bbox.center();
@@ -131,8 +169,8 @@ pub fn analyze(
 
 fn is_numeric_shape(major: &[Blob], minor: &[Blob], core: PixelBox) -> bool {
     let tallest = major.iter().map(|b| b.bbox.height()).max().unwrap_or(0);
-    if tallest == 0 || core.height() > tallest * 3 / 2 {
-        return false; // more than one line of text
+    if tallest == 0 || (core.height() > tallest * 3 / 2 && lines(major, tallest) > 1) {
+        return false;
     }
     let tall: Vec<&Blob> = major
         .iter()
@@ -145,6 +183,58 @@ fn is_numeric_shape(major: &[Blob], minor: &[Blob], core: PixelBox) -> bool {
         .iter()
         .all(|b| b.bbox.width() * 5 <= b.bbox.height() * 4 + 10);
     narrow && short_major + minor.len() <= 2
+}
+
+/// For each blob, the box of its stack: the pieces one over the other with at most
+/// `gap` pixels between them. A faded digit breaks across its thinnest stroke into
+/// short pieces, which together are one glyph; a speck as tall as one is not.
+fn stacks_of(blobs: &[Blob], gap: i32) -> Vec<PixelBox> {
+    let mut stacks = UnionFind::new(blobs.len());
+    for (i, a) in blobs.iter().enumerate() {
+        for (j, b) in blobs.iter().enumerate().skip(i + 1) {
+            let overlap = a.bbox.x1.min(b.bbox.x1) - a.bbox.x0.max(b.bbox.x0);
+            let narrower = a.bbox.width().min(b.bbox.width());
+            let apart = (b.bbox.y0 - a.bbox.y1).max(a.bbox.y0 - b.bbox.y1);
+            if overlap * 2 >= narrower && apart <= gap {
+                stacks.union(i, j);
+            }
+        }
+    }
+    let roots: Vec<usize> = (0..blobs.len()).map(|i| stacks.find(i)).collect();
+    let mut extent: Vec<Option<PixelBox>> = vec![None; blobs.len()];
+    for (b, &root) in blobs.iter().zip(&roots) {
+        extent[root] = Some(extent[root].map_or(b.bbox, |e| e.union(&b.bbox)));
+    }
+    roots
+        .iter()
+        .map(|&root| extent[root].unwrap_or_default())
+        .collect()
+}
+
+/// Pixels between two boxes at their nearest, 0 where they overlap.
+fn gap(a: &PixelBox, b: &PixelBox) -> i32 {
+    let dx = (b.x0 - a.x1).max(a.x0 - b.x1).max(0);
+    let dy = (b.y0 - a.y1).max(a.y0 - b.y1).max(0);
+    dx.max(dy)
+}
+
+/// Lines of text: bands of rows holding ink, split by blank rows, at least 3/5 as tall
+/// as the tallest glyph. A digit faded across its waist leaves a short band over a
+/// tall one, which is one line, not two.
+fn lines(major: &[Blob], tallest: i32) -> usize {
+    let mut spans: Vec<(i32, i32)> = major.iter().map(|b| (b.bbox.y0, b.bbox.y1)).collect();
+    spans.sort_unstable();
+    let mut bands: Vec<(i32, i32)> = Vec::new();
+    for (y0, y1) in spans {
+        match bands.last_mut() {
+            Some(band) if y0 <= band.1 => band.1 = band.1.max(y1),
+            _ => bands.push((y0, y1)),
+        }
+    }
+    bands
+        .iter()
+        .filter(|(y0, y1)| (y1 - y0) * 5 >= tallest * 3)
+        .count()
 }
 
 /// Blobs of ink in `r`, ignoring pixels the rule eraser whitened.
@@ -238,6 +328,23 @@ mod tests {
         let (_, cell) =
             whole_page_ink(|g| draw_filled_rect_mut(g, Rect::at(50, 50).of_size(2, 2), Luma([0])));
         assert!(cell.content.is_none());
+        // Past the speck size (5 px at 300 dpi), yet alone it is no mark.
+        let (_, cell) =
+            whole_page_ink(|g| draw_filled_rect_mut(g, Rect::at(50, 50).of_size(7, 7), Luma([0])));
+        assert!(cell.content.is_none());
+    }
+
+    #[test]
+    fn a_digit_faded_into_pieces_is_one_glyph_and_a_speck_above_it_is_dust() {
+        // A 5 broken across its waist, the bottom piece the heavier, and a dense speck
+        // above the line that is as tall as a third of the lower piece.
+        let (_, cell) = whole_page_ink(|g| {
+            draw_filled_rect_mut(g, Rect::at(140, 40).of_size(14, 9), Luma([0]));
+            draw_filled_rect_mut(g, Rect::at(140, 51).of_size(14, 17), Luma([0]));
+            draw_filled_rect_mut(g, Rect::at(130, 15).of_size(7, 7), Luma([0]));
+        });
+        assert_eq!(cell.content, Some(PixelBox::from_corners(140, 40, 154, 68)));
+        assert!(cell.numeric_shape);
     }
 
     #[test]
@@ -246,6 +353,8 @@ mod tests {
         // and away from its line they are no glyphs.
         let (_, cell) = whole_page_ink(|g| {
             draw_filled_rect_mut(g, Rect::at(140, 35).of_size(14, 30), Luma([0]));
+            // A dense dot a third of the digit tall, above its line: no glyph's body.
+            draw_filled_rect_mut(g, Rect::at(170, 12).of_size(10, 10), Luma([0]));
             for (x, y) in [(20, 10), (60, 80), (250, 20), (280, 85)] {
                 draw_filled_rect_mut(g, Rect::at(x, y).of_size(6, 6), Luma([0]));
             }
