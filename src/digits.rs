@@ -314,6 +314,7 @@ const VALUE_GAP: f32 = 2.0;
 pub fn read_number(model: &DigitModel, img: &GrayImage) -> Reading {
     let glyphs = segment(img);
     let line_h = glyphs.iter().map(|g| g.bbox.height()).max().unwrap_or(0) as f32;
+    let glyphs = join_split_digits(model, img, glyphs, line_h);
     let mut symbols = Vec::new();
     let mut last_x1: Option<i32> = None;
     for g in glyphs {
@@ -346,6 +347,44 @@ pub fn read_number(model: &DigitModel, img: &GrayImage) -> Reading {
         symbols.push(symbol);
     }
     Reading::from_symbols(symbols)
+}
+
+/// Two neighbouring glyphs that together are no wider than a blurred digit are one
+/// digit when the network is surer of them as one than of each alone. Shape alone
+/// cannot tell the two faded sides of a 0 from a tight "11"; the network can.
+const ONE_DIGIT_WIDTH: f32 = 0.85;
+
+fn join_split_digits(
+    model: &DigitModel,
+    img: &GrayImage,
+    glyphs: Vec<Glyph>,
+    line_h: f32,
+) -> Vec<Glyph> {
+    let best = |features: &[f32]| {
+        model
+            .probabilities(features)
+            .into_iter()
+            .fold(0f32, f32::max)
+    };
+    let mut out: Vec<Glyph> = Vec::with_capacity(glyphs.len());
+    for g in glyphs {
+        if let Some(prev) = out.last_mut() {
+            let joined = prev.bbox.union(&g.bbox);
+            if prev.kind == GlyphKind::Digit
+                && g.kind == GlyphKind::Digit
+                && joined.width() as f32 <= ONE_DIGIT_WIDTH * line_h
+            {
+                let features_joined = features(img, joined);
+                if best(&features_joined) > best(&prev.features) * best(&g.features) {
+                    prev.bbox = joined;
+                    prev.features = features_joined;
+                    continue;
+                }
+            }
+        }
+        out.push(g);
+    }
+    out
 }
 
 fn mark(text: &str, alternative: &str) -> Symbol {
@@ -407,6 +446,23 @@ mod tests {
             .map(|g| g.bbox)
             .collect();
         assert_eq!(digits, [PixelBox::from_corners(40, 12, 57, 42)]);
+    }
+
+    #[test]
+    fn a_zero_faded_into_two_wide_sides_reads_as_one_digit() {
+        // A serif 0 (rendered from Noto Serif CJK, blurred) whose thin top and bottom
+        // faded away: its two sides together are wider than shape alone joins.
+        let img = image::load_from_memory(include_bytes!(
+            "../fixtures/digits/zero-faded-top-and-bottom.png"
+        ))
+        .expect("fixture is a PNG")
+        .to_luma8();
+        let digits = segment(&img)
+            .into_iter()
+            .filter(|g| g.kind == GlyphKind::Digit)
+            .count();
+        assert_eq!(digits, 2, "shape alone keeps the sides apart");
+        assert_eq!(read_number(DigitModel::bundled(), &img).text, "0");
     }
 
     #[test]
