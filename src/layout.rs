@@ -221,6 +221,7 @@ fn observed_rows(tables: &[ReadTable]) -> Vec<ObservedRow<'_>> {
                         && !c.reading.text.is_empty()
                 })
                 .max_by_key(|c| c.grid.col)
+                .filter(|c| !heads_a_group(t, c))
                 .map(|c| c.reading.text.clone())
                 .unwrap_or_default();
             out.push(ObservedRow {
@@ -231,6 +232,20 @@ fn observed_rows(tables: &[ReadTable]) -> Vec<ObservedRow<'_>> {
         }
     }
     out
+}
+
+/// Whether label `c` heads a group of rows: it spans several, and one of them has
+/// a label of its own further right. Such a heading ("三、本年度办理结果") is no
+/// row's name; a row of the group whose own label was lost is unnamed, not it.
+fn heads_a_group(t: &ReadTable, c: &ReadCell) -> bool {
+    let rows = c.grid.row..c.grid.row + c.grid.row_span;
+    c.grid.row_span > 1
+        && t.cells.iter().any(|o| {
+            o.kind == ReadKind::Text
+                && rows.contains(&o.grid.row)
+                && o.grid.col >= c.grid.col + c.grid.col_span
+                && !o.reading.text.is_empty()
+        })
 }
 
 #[derive(Clone, Copy)]
@@ -319,9 +334,6 @@ fn fill_by_order(
         let Some(&(oj, ej)) = pairs.get(k + 1) else {
             break;
         };
-        let rows: Vec<usize> = (oi + 1..oj)
-            .filter(|&o| !obs[o].values.is_empty())
-            .collect();
         let slots: Vec<usize> = (ei + 1..ej).collect();
         let fits = |o: usize, e: usize| match exp[e] {
             Expected::Row(_, spec) => {
@@ -330,6 +342,11 @@ fn fill_by_order(
             }
             Expected::Reviews => false,
         };
+        // A row that fits none of the slots is a stray (a heading's stroke read as a
+        // digit), not a printed row of values.
+        let rows: Vec<usize> = (oi + 1..oj)
+            .filter(|&o| slots.iter().any(|&e| fits(o, e)))
+            .collect();
         if !slots.is_empty()
             && rows.len() == slots.len()
             && rows.iter().zip(&slots).all(|(&o, &e)| fits(o, e))

@@ -433,3 +433,55 @@ fn two_values_run_together_fill_a_short_row_and_stand_in_their_columns() {
     let total = cells.iter().find(|c| c.col == "total").unwrap();
     assert_eq!(pending.bbox.x1, total.bbox.x0);
 }
+
+#[test]
+fn a_heading_over_a_row_whose_label_was_lost_does_not_name_it() {
+    let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
+    let index = |id: &str| {
+        APPLICATIONS_2021
+            .rows()
+            .position(|r| r.id == id)
+            .expect("row of the format")
+    };
+    let (first, total, forward) = (
+        index("disclosed"),
+        index("results_total"),
+        index("carried_forward"),
+    );
+    apps[total].0 = String::new();
+    apps[forward].0 = "级线@#".into();
+    // A stroke of the next table's heading read as a lone digit fits no row.
+    apps.push(("行政复议".into(), vec!["8".into()]));
+    let mut t = table(1, &as_rows(&apps));
+    for c in &mut t.cells {
+        c.grid.col += 1;
+    }
+    t.n_cols += 1;
+    let mut heading = t.cells[0].clone();
+    heading.grid = GridCell {
+        row: first,
+        col: 0,
+        row_span: total - first + 1,
+        col_span: 1,
+        bbox: PixelBox::from_corners(0, first as i32 * 40, 100, (total + 1) as i32 * 40),
+    };
+    heading.reading.text = "三、本年度办理结果".into();
+    t.cells.push(heading);
+    // The review table after it closes the run of rows that are placed by order.
+    let reviews = vec![("", (0..15).map(|_| "0").collect::<Vec<_>>())];
+    let out = map_tables(&[t, table(2, &reviews)]);
+    let cell = |row: &str| {
+        out[0]
+            .cells
+            .iter()
+            .find(|c| c.row == row && c.col == "natural_person")
+            .unwrap_or_else(|| panic!("{row} placed"))
+    };
+    for (row, i) in [("results_total", total), ("carried_forward", forward)] {
+        assert_eq!(
+            cell(row).value.as_ref().map(|v| v.to_string()),
+            Some(i.to_string())
+        );
+        assert!(cell(row).confidence <= 0.5);
+    }
+}
