@@ -86,11 +86,19 @@ pub fn score(evidence: Evidence, cell: &Cell, table: &Table) -> f32 {
     // Sure by the bar repair sets for reads that may determine another cell.
     let bar = RepairOptions::default().sure_read;
     let table_sure = share(table.cells.iter(), |c| c.confidence >= bar);
-    let row_numbers = share(table.cells.iter().filter(|c| c.row == cell.row), |c| {
+    let row: Vec<&Cell> = table.cells.iter().filter(|c| c.row == cell.row).collect();
+    let row_numbers = share(row.iter().copied(), |c| {
         (c.value.is_some() && !runs_together(&c.text)) || c.text.trim().is_empty()
     });
-    table_sure.min(row_numbers)
+    // A run of values as long as the format's row is the row's shape; one value
+    // alone could be any stray mark read as a digit where the row should be.
+    let shape = if row.len() > 1 { 1.0 } else { LONE_VALUE_SCORE };
+    table_sure.min(row_numbers).min(shape)
 }
+
+/// A lone value placed by order is scored as having no evidence of its place: the
+/// placed map's lowest probability, far under the review bar.
+const LONE_VALUE_SCORE: f32 = 0.0;
 
 /// The share of `cells` that are `good`; 0 of none.
 fn share<'a>(cells: impl Iterator<Item = &'a Cell>, good: impl Fn(&Cell) -> bool) -> f32 {
@@ -197,6 +205,12 @@ mod tests {
         table.cells[2].value = Some(serde_json::Number::from(164));
         table.cells[2].text = "1   64".into();
         assert_eq!(score(Evidence::Placed, &table.cells[0], &table), 0.5);
+        // A row of one value has no shape to tell it from a stray mark.
+        table.cells.truncate(1);
+        assert_eq!(score(Evidence::Placed, &table.cells[0], &table), 0.0);
+        assert!(
+            Calibration::bundled().probability(Evidence::Placed, 0.0) < crate::review::REVIEW_BELOW
+        );
     }
 
     #[test]
