@@ -122,7 +122,8 @@ pub fn analyze(
         let grown: Vec<usize> = (0..blobs.len())
             .filter(|&i| !in_text[i] && on_line(&blobs[i]))
             .filter(|&i| {
-                (0..blobs.len()).any(|j| in_text[j] && gap(&blobs[i].bbox, &blobs[j].bbox) <= close)
+                (0..blobs.len())
+                    .any(|j| in_text[j] && blobs[i].bbox.distance_to(&blobs[j].bbox) <= close)
             })
             .collect();
         if grown.is_empty() {
@@ -209,13 +210,6 @@ fn stacks_of(blobs: &[Blob], gap: i32) -> Vec<PixelBox> {
         .iter()
         .map(|&root| extent[root].unwrap_or_default())
         .collect()
-}
-
-/// Pixels between two boxes at their nearest, 0 where they overlap.
-fn gap(a: &PixelBox, b: &PixelBox) -> i32 {
-    let dx = (b.x0 - a.x1).max(a.x0 - b.x1).max(0);
-    let dy = (b.y0 - a.y1).max(a.y0 - b.y1).max(0);
-    dx.max(dy)
 }
 
 /// Lines of text: bands of rows holding ink, split by blank rows, at least 3/5 as tall

@@ -68,6 +68,14 @@ impl PixelBox {
         }
     }
 
+    /// Pixels between the two boxes where they come nearest (the larger of the gaps
+    /// across and down), 0 where they touch or overlap.
+    pub fn distance_to(&self, other: &PixelBox) -> i32 {
+        let dx = (other.x0 - self.x1).max(self.x0 - other.x1).max(0);
+        let dy = (other.y0 - self.y1).max(self.y0 - other.y1).max(0);
+        dx.max(dy)
+    }
+
     /// Keeps the box inside an image of the given size.
     pub fn clamp_to(&self, width: u32, height: u32) -> Self {
         let (w, h) = (width as i32, height as i32);
@@ -103,5 +111,13 @@ mod tests {
         let b = PixelBox::from_corners(5, 5, 20, 20);
         assert_eq!(a.union(&b), PixelBox::from_corners(0, 0, 20, 20));
         assert_eq!(PixelBox::default().union(&b), b);
+    }
+
+    #[test]
+    fn distance_is_the_widest_gap_and_zero_on_overlap() {
+        let a = PixelBox::from_corners(0, 0, 10, 10);
+        assert_eq!(a.distance_to(&PixelBox::from_corners(13, 2, 20, 8)), 3);
+        assert_eq!(a.distance_to(&PixelBox::from_corners(14, 16, 20, 20)), 6);
+        assert_eq!(a.distance_to(&PixelBox::from_corners(5, 5, 20, 20)), 0);
     }
 }
