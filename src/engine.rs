@@ -10,6 +10,7 @@ use crate::layout::{self, ReadCell, ReadTable};
 use crate::model::{Document, ReportFields, Source, Table, MODEL_NAME, MODEL_VERSION};
 use crate::normalize::{self, InkMask, NormalizeOptions};
 use crate::ocr::{ReadKind, Reading, TextReader};
+use crate::places::Places;
 use crate::rasterize::{self, PageImage, PdfRasterizer, TextChar};
 use crate::repair::{self, RepairOptions};
 use crate::review::{self, ReviewOptions};
@@ -233,7 +234,7 @@ impl<'a> Engine<'a> {
         page: &PreparedPage,
         lines: &[PixelBox],
         reader: &mut dyn TextReader,
-    ) -> Result<Vec<String>> {
+    ) -> Result<Vec<Reading>> {
         let mut out = Vec::new();
         for l in lines {
             let region = PixelBox::from_corners(l.x0 - 4, l.y0 - 4, l.x1 + 4, l.y1 + 4);
@@ -251,7 +252,10 @@ impl<'a> Engine<'a> {
             if let Some(r) =
                 self.read_region(page, &page.gray, &ink, region, ReadKind::Text, reader)?
             {
-                out.push(r.text.chars().filter(|c| !c.is_whitespace()).collect());
+                out.push(Reading {
+                    text: r.text.chars().filter(|c| !c.is_whitespace()).collect(),
+                    ..r
+                });
             }
         }
         Ok(out)
@@ -277,14 +281,20 @@ impl<'a> Engine<'a> {
             let lines =
                 fields::text_lines(&first.ink, PixelBox::from_corners(0, 0, w, top), first.dpi);
             let mut title = String::new();
+            let mut symbols = Vec::new();
             for line in fields::title_lines(&lines) {
-                title += &self.read_lines(first, &[line], reader)?.concat();
+                for r in self.read_lines(first, &[line], reader)? {
+                    title += &r.text;
+                    symbols.extend(r.symbols);
+                }
                 if title.contains("报告") {
                     break;
                 }
             }
+            log::debug!("title read as {title:?}");
+            log::trace!("title symbols {symbols:?}");
             let (org, year) = fields::parse_title(&title);
-            f.organization = org;
+            f.organization = org.map(|o| Places::bundled().restore_in(&o, &symbols));
             f.year = year;
             f.title = (!title.is_empty()).then_some(title);
         }
@@ -304,7 +314,12 @@ impl<'a> Engine<'a> {
             let lines =
                 fields::text_lines(&last.ink, PixelBox::from_corners(0, below, w, h), last.dpi);
             let tail: Vec<PixelBox> = lines.iter().rev().take(3).rev().copied().collect();
-            f.published = fields::parse_date(&self.read_lines(last, &tail, reader)?.join("\n"));
+            let read: Vec<String> = self
+                .read_lines(last, &tail, reader)?
+                .into_iter()
+                .map(|r| r.text)
+                .collect();
+            f.published = fields::parse_date(&read.join("\n"));
         }
         Ok(f)
     }

@@ -22,6 +22,7 @@ pub mod layout;
 pub mod model;
 pub mod normalize;
 pub mod ocr;
+pub mod places;
 pub mod rasterize;
 pub mod repair;
 pub mod review;

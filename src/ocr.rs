@@ -9,7 +9,7 @@ use crate::digits::{read_number, DigitModel};
 use crate::error::{Error, Result};
 use image::GrayImage;
 use std::path::{Path, PathBuf};
-use tesseract_rs::{TessPageSegMode, TesseractAPI};
+use tesseract_rs::{TessPageIteratorLevel, TessPageSegMode, TesseractAPI};
 
 /// What an image holds, which decides how it is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -107,6 +107,10 @@ impl TesseractReader {
         // Tesseract reports every unreadable crop on stderr; the reading says it.
         text.set_variable("debug_file", "/dev/null")
             .map_err(ocr_err)?;
+        // Keeps each character's other readings: a bold title's rare character (殷 read
+        // as 笑) is often the second choice, which the report fields can recover.
+        text.set_variable("lstm_choice_mode", "2")
+            .map_err(ocr_err)?;
         Ok(TesseractReader {
             text,
             digits: DigitModel::bundled(),
@@ -132,8 +136,47 @@ impl TextReader for TesseractReader {
         Ok(Reading {
             text: text.trim().to_string(),
             confidence: confidence.clamp(0.0, 1.0),
-            symbols: Vec::new(),
+            symbols: text_symbols(api),
             from_text_layer: false,
         })
     }
+}
+
+/// The characters of the last recognition with their alternatives. Whitespace is left
+/// out: Chinese text has none that means anything. An iterator Tesseract cannot give
+/// (nothing was read) is no symbols, not an error: the text says what was read.
+fn text_symbols(api: &TesseractAPI) -> Vec<Symbol> {
+    let level = TessPageIteratorLevel::RIL_SYMBOL;
+    let mut out = Vec::new();
+    let Ok(it) = api.get_iterator() else {
+        return out;
+    };
+    loop {
+        if let Ok(text) = it.get_utf8_text(level) {
+            if !text.trim().is_empty() {
+                let mut choices = Vec::new();
+                if let Ok(ch) = it.get_choice_iterator() {
+                    loop {
+                        if let (Ok(t), Ok(c)) = (ch.get_utf8_text(), ch.confidence()) {
+                            choices.push((t, (c / 100.0).clamp(0.0, 1.0)));
+                        }
+                        if !ch.next().unwrap_or(false) {
+                            break;
+                        }
+                    }
+                }
+                let confidence = it.confidence(level).unwrap_or(0.0) / 100.0;
+                choices.retain(|(t, _)| *t != text);
+                out.push(Symbol {
+                    text,
+                    confidence: confidence.clamp(0.0, 1.0),
+                    alternatives: choices,
+                });
+            }
+        }
+        if !it.next(level).unwrap_or(false) {
+            break;
+        }
+    }
+    out
 }
