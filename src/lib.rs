@@ -3,8 +3,10 @@
 //!
 //! The stages, one module each: [`rasterize`] → [`normalize`] → [`grid`] → [`crop`] +
 //! [`ocr`] → [`layout`] (mapping onto [`template`]) → [`fields`] → [`repair`] → [`review`]; the
-//! [`engine::Engine`] runs them, and [`batch`] runs many files with per-file errors.
+//! [`engine::Engine`] runs them, and [`batch`] runs many files with per-file errors;
+//! [`archive`] keeps bulk runs in SQLite and exports them.
 
+pub mod archive;
 pub mod batch;
 pub mod blobs;
 pub mod calibration;
@@ -17,6 +19,7 @@ pub mod error;
 pub mod fields;
 pub mod geometry;
 pub mod grid;
+pub mod inputs;
 pub mod labels;
 pub mod layout;
 pub mod model;

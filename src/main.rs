@@ -11,6 +11,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod commands;
+
 #[derive(Parser)]
 #[command(
     name = "nianbao",
@@ -37,27 +39,54 @@ enum Command {
     /// still written; each failure is named on stderr), 2 for bad usage.
     #[command(verbatim_doc_comment)]
     Convert(ConvertArgs),
+    /// Convert a whole archive of reports into an SQLite archive, resumably.
+    ///
+    /// Folders are walked for PDF, PNG, JPEG and TIFF files (known by content, not by
+    /// name); a text file given as PATH is a manifest, one path a line. Each document
+    /// is keyed by its content hash and committed in one transaction: run the same
+    /// command again after a crash or kill and it goes on where it stopped, converting
+    /// nothing twice. Failed files are recorded with their error and skipped on later
+    /// runs unless --retry-failed.
+    ///
+    /// Examples:
+    ///   nianbao batch scans/ --db archive.sqlite
+    ///   nianbao batch list.txt --db archive.sqlite --jobs 8 --retry-failed
+    ///   nianbao batch scans/ --db shard-3.sqlite --shard 3/16   (one of 16 machines)
+    ///
+    /// Exit status: 0 when every input is in the archive converted, 1 when some failed
+    /// (they are recorded; the others are converted) or the archive cannot be written,
+    /// 2 for bad usage.
+    #[command(verbatim_doc_comment)]
+    Batch(commands::BatchArgs),
+    /// Export an archive as the spec's JSON, JSON Lines, long-form CSV or XLSX.
+    ///
+    /// Values reflect review: a cell a person corrected carries the corrected value and
+    /// the status `verified`. JSON and JSONL documents include the checks across years
+    /// (this year's carried_over against last year's carried_forward, same body).
+    ///
+    /// Examples:
+    ///   nianbao export --db archive.sqlite --format json -o out/
+    ///   nianbao export --db archive.sqlite --format csv -o cells.csv
+    ///   nianbao export --db archive.sqlite --format xlsx -o tables.xlsx
+    #[command(verbatim_doc_comment)]
+    Export(commands::ExportArgs),
+    /// Summarize an archive: documents by status, year and template, failed checks,
+    /// cells awaiting review, and the checks across years.
+    Report(commands::ReportArgs),
+    /// Merge archives written by separate shards (--shard K/N) into one.
+    ///
+    /// Example: nianbao merge archive.sqlite shard-*.sqlite
+    #[command(verbatim_doc_comment)]
+    Merge(commands::MergeArgs),
 }
 
+/// How documents are converted; shared by `convert` and `batch`.
 #[derive(clap::Args)]
-struct ConvertArgs {
-    /// Input files: PDF, PNG, JPEG or TIFF (a multi-page TIFF is one report).
-    #[arg(required = true)]
-    inputs: Vec<PathBuf>,
-    /// Write one <stem>.json per input into this folder (created if missing).
-    /// Without it a single input's JSON goes to stdout.
-    #[arg(short, long, value_name = "DIR")]
-    output: Option<PathBuf>,
+pub(crate) struct EngineArgs {
     /// Resolution for rendering PDF pages that are not one scanned image. Scanned pages
     /// are always read at their own resolution.
     #[arg(long, default_value_t = 300, value_name = "N", value_parser = clap::value_parser!(u32).range(72..=1200))]
     dpi: u32,
-    /// Write per-page PNG overlays (rules, cell boxes, values read) into this folder.
-    #[arg(long, value_name = "DIR")]
-    debug_dir: Option<PathBuf>,
-    /// Files converted at once, each worker with its own OCR engine.
-    #[arg(short, long, default_value_t = 1, value_name = "N")]
-    jobs: usize,
     /// The pdfium shared library (libpdfium.so). Default: $NIANBAO_PDFIUM, then
     /// .nianbao/lib/libpdfium.so put there by scripts/setup.sh, then the system's.
     #[arg(long, value_name = "PATH")]
@@ -74,6 +103,25 @@ struct ConvertArgs {
     /// fits the calibration on.
     #[arg(long)]
     explain_confidence: bool,
+}
+
+#[derive(clap::Args)]
+struct ConvertArgs {
+    /// Input files: PDF, PNG, JPEG or TIFF (a multi-page TIFF is one report).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Write one <stem>.json per input into this folder (created if missing).
+    /// Without it a single input's JSON goes to stdout.
+    #[arg(short, long, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// Write per-page PNG overlays (rules, cell boxes, values read) into this folder.
+    #[arg(long, value_name = "DIR")]
+    debug_dir: Option<PathBuf>,
+    /// Files converted at once, each worker with its own OCR engine.
+    #[arg(short, long, default_value_t = 1, value_name = "N")]
+    jobs: usize,
+    #[command(flatten)]
+    engine: EngineArgs,
     /// No progress line on stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -82,15 +130,20 @@ struct ConvertArgs {
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
-    match cli.command {
-        Command::Convert(args) => match convert(args) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::from(1),
-            Err(e) => {
-                eprintln!("nianbao: {e:#}");
-                ExitCode::from(1)
-            }
-        },
+    let result = match cli.command {
+        Command::Convert(args) => convert(args),
+        Command::Batch(args) => commands::batch(args),
+        Command::Export(args) => commands::export(args),
+        Command::Report(args) => commands::report(args),
+        Command::Merge(args) => commands::merge(args),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("nianbao: {e:#}");
+            ExitCode::from(1)
+        }
     }
 }
 
@@ -102,33 +155,19 @@ fn convert(args: ConvertArgs) -> anyhow::Result<bool> {
             args.inputs.len()
         );
     }
-    let tessdata = match &args.tessdata {
-        Some(d) => d.clone(),
-        None => find_tessdata(Path::new("models"))
-            .context("no tessdata with chi_sim.traineddata found; run scripts/setup.sh or pass --tessdata DIR")?,
-    };
-    let pdf = PdfiumRasterizer::load(args.pdfium.as_deref())?;
-    let mut options = EngineOptions {
-        dpi: args.dpi,
-        ..Default::default()
-    };
-    options.review.review_below = args.review_below;
-    options.review.explain_confidence = args.explain_confidence;
-    let engine = Engine::new(&pdf, options);
+    let setup = EngineSetup::new(&args.engine)?;
+    let engine = setup.engine();
     for dir in [&args.output, &args.debug_dir].into_iter().flatten() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let total = args.inputs.len();
     let (mut finished, mut failed) = (0usize, 0usize);
     let started = std::time::Instant::now();
-    let make_reader = || -> nianbao::Result<Box<dyn TextReader>> {
-        Ok(Box::new(TesseractReader::new(&tessdata)?))
-    };
     convert_all(
         &engine,
         &args.inputs,
         args.jobs,
-        make_reader,
+        || setup.reader(),
         |_, path, result| {
             finished += 1;
             let outcome = result.map_err(anyhow::Error::from).and_then(|conv| {
@@ -154,6 +193,45 @@ fn convert(args: ConvertArgs) -> anyhow::Result<bool> {
         },
     );
     Ok(failed == 0)
+}
+
+/// What every converting command needs: the OCR data, pdfium and the options.
+pub(crate) struct EngineSetup {
+    tessdata: PathBuf,
+    pdf: PdfiumRasterizer,
+    options: EngineOptions,
+}
+
+impl EngineSetup {
+    pub(crate) fn new(args: &EngineArgs) -> anyhow::Result<EngineSetup> {
+        let tessdata = match &args.tessdata {
+            Some(d) => d.clone(),
+            None => find_tessdata(Path::new("models")).context(
+                "no tessdata with chi_sim.traineddata found; run scripts/setup.sh or pass --tessdata DIR",
+            )?,
+        };
+        let pdf = PdfiumRasterizer::load(args.pdfium.as_deref())?;
+        let mut options = EngineOptions {
+            dpi: args.dpi,
+            ..Default::default()
+        };
+        options.review.review_below = args.review_below;
+        options.review.explain_confidence = args.explain_confidence;
+        Ok(EngineSetup {
+            tessdata,
+            pdf,
+            options,
+        })
+    }
+
+    pub(crate) fn engine(&self) -> Engine<'_> {
+        Engine::new(&self.pdf, self.options.clone())
+    }
+
+    /// A reader for one worker.
+    pub(crate) fn reader(&self) -> nianbao::Result<Box<dyn TextReader>> {
+        Ok(Box::new(TesseractReader::new(&self.tessdata)?))
+    }
 }
 
 fn write_document(

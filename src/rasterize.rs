@@ -40,10 +40,7 @@ pub fn load_pages(
     pdf: &dyn PdfRasterizer,
     dpi: u32,
 ) -> Result<(Vec<u8>, Vec<PageImage>)> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let pages = match sniff(&bytes) {
         Some(Format::Pdf) => pdf.pdf_pages(&bytes, path, dpi)?,
         Some(Format::Tiff) => tiff_pages(&bytes, path, dpi)?,
@@ -75,6 +72,11 @@ enum Format {
     Png,
     Jpeg,
     Tiff,
+}
+
+/// Whether `head`, a file's first bytes (1024 suffice), starts a file this tool reads.
+pub fn is_supported(head: &[u8]) -> bool {
+    sniff(head).is_some()
 }
 
 fn sniff(bytes: &[u8]) -> Option<Format> {

@@ -1,0 +1,97 @@
+//! Merge: combines archives written by separate shards into one. A document is copied
+//! with everything it owns unless the target already holds its content converted; a
+//! failure is replaced by a success from another archive, never the other way round.
+
+use super::Archive;
+use crate::error::{Error, Result};
+use rusqlite::params;
+use std::path::Path;
+
+const DOCUMENT_COLUMNS: &str = "sha256, path, size, pages, status, error, started_at, \
+    finished_at, convert_ms, organization, year, template, title, published, document_json";
+
+/// The tables a document owns, with their columns after `document`.
+const OWNED: [(&str, &str); 4] = [
+    (
+        "cells",
+        "table_id, row_id, col_id, value, text, confidence, status, page, x0, y0, x1, y1, version",
+    ),
+    ("checks", "rule, ok, detail"),
+    ("review_items", "table_id, row_id, col_id, reason"),
+    ("row_images", "table_id, row_id, page, x0, y0, x1, y1, png"),
+];
+
+/// What a merge did, counted in documents.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Merged {
+    pub copied: usize,
+    pub replaced_failures: usize,
+    pub already_there: usize,
+}
+
+/// Copies every document of `input` into `target`, in one transaction.
+pub fn merge_into(target: &mut Archive, input: &Path) -> Result<Merged> {
+    // Opening migrates the input to this build's schema, so the copy lines up.
+    drop(Archive::open(input)?);
+    let err = |e| Error::archive(input, e);
+    let conn = &mut target.conn;
+    conn.execute("ATTACH DATABASE ?1 AS src", [input.to_string_lossy()])
+        .map_err(err)?;
+    let result = (|| -> rusqlite::Result<Merged> {
+        let tx = conn.transaction()?;
+        let mut merged = Merged::default();
+        let docs: Vec<(i64, String, String)> = {
+            let mut stmt =
+                tx.prepare("SELECT id, sha256, status FROM src.documents ORDER BY id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for (old, sha, status) in docs {
+            let here: Option<String> = tx
+                .query_row(
+                    "SELECT status FROM main.documents WHERE sha256 = ?1",
+                    [&sha],
+                    |r| r.get(0),
+                )
+                .ok();
+            match here.as_deref() {
+                Some("done") => {
+                    merged.already_there += 1;
+                    continue;
+                }
+                Some(_) if status != "done" => {
+                    merged.already_there += 1;
+                    continue;
+                }
+                Some(_) => {
+                    tx.execute("DELETE FROM main.documents WHERE sha256 = ?1", [&sha])?;
+                    merged.replaced_failures += 1;
+                }
+                None => merged.copied += 1,
+            }
+            tx.execute(
+                &format!(
+                    "INSERT INTO main.documents ({DOCUMENT_COLUMNS})
+                     SELECT {DOCUMENT_COLUMNS} FROM src.documents WHERE id = ?1"
+                ),
+                [old],
+            )?;
+            let new = tx.last_insert_rowid();
+            for (table, columns) in OWNED {
+                tx.execute(
+                    &format!(
+                        "INSERT INTO main.{table} (document, {columns})
+                         SELECT ?1, {columns} FROM src.{table} WHERE document = ?2 ORDER BY rowid"
+                    ),
+                    params![new, old],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(merged)
+    })();
+    let detached = conn.execute("DETACH DATABASE src", []);
+    let merged = result.map_err(err)?;
+    detached.map_err(err)?;
+    Ok(merged)
+}

@@ -1,0 +1,272 @@
+//! Archive: the SQLite file a batch run fills — one row per document keyed by its
+//! content hash, its cells, checks, review items and the row images the review queue
+//! shows — written one document per transaction so a run killed at any moment loses
+//! nothing it had committed and never holds half a document.
+
+pub mod export;
+pub mod ingest;
+pub mod merge;
+pub mod report;
+pub mod schema;
+pub mod xlsx;
+
+use crate::error::{Error, Result};
+use crate::geometry::PixelBox;
+use crate::model::Document;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// An open archive.
+pub struct Archive {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// What the archive holds for a content hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stored {
+    Done,
+    Failed,
+}
+
+/// A crop of one table row, what a reviewer sees around a flagged cell.
+#[derive(Clone, Debug)]
+pub struct RowImage {
+    pub table: &'static str,
+    pub row: &'static str,
+    pub page: usize,
+    pub bbox: PixelBox,
+    pub png: Vec<u8>,
+}
+
+/// One input's outcome, ready to be committed.
+pub struct Record {
+    pub sha256: String,
+    pub path: PathBuf,
+    pub size: u64,
+    /// Seconds since the Unix epoch when its conversion started.
+    pub started_unix: i64,
+    pub convert_ms: u64,
+    pub outcome: std::result::Result<Converted, String>,
+}
+
+/// A converted document and its review crops.
+pub struct Converted {
+    pub document: Document,
+    pub row_images: Vec<RowImage>,
+}
+
+/// What committing a record did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Saved {
+    Inserted,
+    /// A failure recorded earlier was replaced.
+    Replaced,
+    /// The same content was already done (two paths, one file): nothing written.
+    AlreadyDone,
+}
+
+impl Archive {
+    /// Opens `path`, creating it when missing, in WAL mode (readers never block the
+    /// writer, and a crash leaves the last committed state) and migrated to this
+    /// build's schema.
+    pub fn open(path: &Path) -> Result<Archive> {
+        let err = |e| Error::archive(path, e);
+        let mut conn = Connection::open(path).map_err(err)?;
+        // A second process on the archive (a review server, a report) waits for the
+        // writer's short transactions instead of failing at once.
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        // NORMAL in WAL mode: a power cut may drop the last commits but never
+        // corrupts; a resumed run converts what was dropped again.
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(err)?;
+        if let Err(found) = schema::migrate(&mut conn).map_err(err)? {
+            return Err(Error::ArchiveTooNew {
+                path: path.to_path_buf(),
+                found,
+                supported: schema::SCHEMA_VERSION,
+            });
+        }
+        Ok(Archive {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The rows `sql` selects with `params`, each turned into a `T` by `row`.
+    pub(crate) fn rows<T, P, F>(&self, sql: &str, params: P, row: F) -> Result<Vec<T>>
+    where
+        P: rusqlite::Params,
+        F: FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let rows = stmt.query_map(params, row).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))
+    }
+
+    pub(crate) fn err(&self, cause: rusqlite::Error) -> Error {
+        Error::archive(&self.path, cause)
+    }
+
+    /// Every content hash the archive holds, with whether it converted.
+    pub fn stored(&self) -> Result<HashMap<String, Stored>> {
+        let rows = self.rows("SELECT sha256, status FROM documents", [], |r| {
+            let stored = if r.get::<_, String>(1)? == "done" {
+                Stored::Done
+            } else {
+                Stored::Failed
+            };
+            Ok((r.get::<_, String>(0)?, stored))
+        })?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Commits `rec` in one transaction: the document row and all it owns, or nothing.
+    pub fn save(&mut self, rec: &Record) -> Result<Saved> {
+        let path = self.path.clone();
+        let err = |e| Error::archive(&path, e);
+        let tx = self.conn.transaction().map_err(err)?;
+        let before: Option<String> = tx
+            .query_row(
+                "SELECT status FROM documents WHERE sha256 = ?1",
+                [&rec.sha256],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)?;
+        let saved = match before.as_deref() {
+            Some("done") => return Ok(Saved::AlreadyDone),
+            Some(_) => {
+                tx.execute("DELETE FROM documents WHERE sha256 = ?1", [&rec.sha256])
+                    .map_err(err)?;
+                Saved::Replaced
+            }
+            None => Saved::Inserted,
+        };
+        insert(&tx, rec).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(saved)
+    }
+}
+
+fn insert(tx: &rusqlite::Transaction, rec: &Record) -> rusqlite::Result<()> {
+    let finished = rec.started_unix + (rec.convert_ms / 1000) as i64;
+    let (status, error, doc) = match &rec.outcome {
+        Ok(c) => ("done", None, Some(&c.document)),
+        Err(e) => ("failed", Some(e.as_str()), None),
+    };
+    let json = doc
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    tx.execute(
+        "INSERT INTO documents (sha256, path, size, pages, status, error, started_at,
+             finished_at, convert_ms, organization, year, template, title, published,
+             document_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+             strftime('%Y-%m-%dT%H:%M:%SZ', ?7, 'unixepoch'),
+             strftime('%Y-%m-%dT%H:%M:%SZ', ?8, 'unixepoch'),
+             ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            rec.sha256,
+            rec.path.to_string_lossy(),
+            rec.size as i64,
+            doc.map(|d| d.source.pages as i64),
+            status,
+            error,
+            rec.started_unix,
+            finished,
+            rec.convert_ms as i64,
+            doc.and_then(|d| d.report.organization.clone()),
+            doc.and_then(|d| d.report.year),
+            doc.and_then(|d| d.report.template.clone()),
+            doc.and_then(|d| d.report.title.clone()),
+            doc.and_then(|d| d.report.published.clone()),
+            json,
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    let Ok(converted) = &rec.outcome else {
+        return Ok(());
+    };
+    let doc = &converted.document;
+    let mut cell = tx.prepare(
+        "INSERT INTO cells (document, table_id, row_id, col_id, value, text, confidence,
+             status, page, x0, y0, x1, y1)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?;
+    for t in &doc.tables {
+        for c in &t.cells {
+            let b = c.bbox;
+            cell.execute(params![
+                id,
+                t.id,
+                c.row,
+                c.col,
+                c.value.as_ref().map(|v| v.to_string()),
+                c.text,
+                c.confidence as f64,
+                status_name(c.status),
+                c.page as i64,
+                b.x0,
+                b.y0,
+                b.x1,
+                b.y1
+            ])?;
+        }
+    }
+    let mut check =
+        tx.prepare("INSERT INTO checks (document, rule, ok, detail) VALUES (?1, ?2, ?3, ?4)")?;
+    for c in &doc.checks {
+        check.execute(params![id, c.rule, c.ok, c.detail])?;
+    }
+    let mut item = tx.prepare(
+        "INSERT INTO review_items (document, table_id, row_id, col_id, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for r in &doc.review {
+        item.execute(params![id, r.table, r.row, r.col, r.reason])?;
+    }
+    let mut image = tx.prepare(
+        "INSERT INTO row_images (document, table_id, row_id, page, x0, y0, x1, y1, png)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for i in &converted.row_images {
+        let b = i.bbox;
+        image.execute(params![
+            id,
+            i.table,
+            i.row,
+            i.page as i64,
+            b.x0,
+            b.y0,
+            b.x1,
+            b.y1,
+            i.png
+        ])?;
+    }
+    Ok(())
+}
+
+/// The status as the JSON writes it.
+fn status_name(s: crate::model::Status) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}

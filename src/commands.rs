@@ -1,0 +1,255 @@
+//! The archive commands of the binary (`batch`, `export`, `report`, `merge`): their
+//! arguments, and the progress display of a bulk run.
+
+use crate::{EngineArgs, EngineSetup};
+use anyhow::{bail, Context};
+use indicatif::{ProgressBar, ProgressStyle};
+use nianbao::archive::export::Format;
+use nianbao::archive::ingest::{ingest, IngestOptions, Outcome, Progress};
+use nianbao::archive::{merge::merge_into, report, Archive};
+use nianbao::inputs::{discover, Shard};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args)]
+pub struct BatchArgs {
+    /// Folders, files or manifests (text files listing one path a line).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// The SQLite archive to fill (created if missing).
+    #[arg(long, value_name = "ARCHIVE.sqlite")]
+    db: PathBuf,
+    /// Documents converted at once, each worker with its own OCR engine.
+    /// Default: the number of cores.
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Take only shard K of N (K from 0), chosen by content hash, for running one
+    /// command on N machines (a Kubernetes Indexed Job, a Slurm array); merge the
+    /// shards' archives with `nianbao merge`.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    shard: Option<Shard>,
+    /// Convert again the files recorded as failed by earlier runs.
+    #[arg(long)]
+    retry_failed: bool,
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// No progress on stderr (the summary and failures are still printed).
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    /// The spec's JSON, one <stem>.json per document in the folder -o.
+    Json,
+    /// One JSON document a line, to -o or stdout.
+    Jsonl,
+    /// One cell a row: document, organization, year, table, row, col, value, status,
+    /// confidence; to -o or stdout.
+    Csv,
+    /// A workbook with a sheet per table and a row per report, and a checks sheet.
+    Xlsx,
+}
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    #[arg(long, value_name = "ARCHIVE.sqlite")]
+    db: PathBuf,
+    #[arg(long, value_enum)]
+    format: FormatArg,
+    /// Output folder (json) or file (jsonl, csv, xlsx); jsonl and csv default to stdout.
+    #[arg(short, long, value_name = "PATH")]
+    output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    #[arg(long, value_name = "ARCHIVE.sqlite")]
+    db: PathBuf,
+}
+
+#[derive(clap::Args)]
+pub struct MergeArgs {
+    /// The archive to merge into (created if missing).
+    #[arg(value_name = "OUT.sqlite")]
+    output: PathBuf,
+    /// Shard archives to merge.
+    #[arg(required = true, value_name = "IN.sqlite")]
+    inputs: Vec<PathBuf>,
+}
+
+/// An archive that must exist: reading commands never create an empty one by a typo.
+fn existing_archive(path: &Path) -> anyhow::Result<Archive> {
+    if !path.is_file() {
+        bail!("{}: no such archive", path.display());
+    }
+    Ok(Archive::open(path)?)
+}
+
+pub fn batch(args: BatchArgs) -> anyhow::Result<bool> {
+    let inputs = discover(&args.paths)?;
+    if inputs.is_empty() {
+        bail!("no PDF, PNG, JPEG or TIFF files found under the given paths");
+    }
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let setup = EngineSetup::new(&args.engine)?;
+    let engine = setup.engine();
+    let mut archive = Archive::open(&args.db)?;
+    let opts = IngestOptions {
+        jobs,
+        shard: args.shard.unwrap_or(Shard::WHOLE),
+        retry_failed: args.retry_failed,
+    };
+    let mut display = Display::new(inputs.len(), args.quiet);
+    let result = ingest(
+        &engine,
+        &mut archive,
+        &inputs,
+        &opts,
+        || setup.reader(),
+        |p, path, outcome| display.update(p, path, outcome),
+    );
+    display.finish();
+    let totals = result.with_context(|| {
+        format!(
+            "stopped: cannot write {}; what was committed stays, run again to resume",
+            args.db.display()
+        )
+    })?;
+    eprintln!(
+        "nianbao: {} converted ({} pages, {:.2} pages/s), {} failed, {} skipped (done before, \
+         failed before or another shard's) — {}",
+        totals.converted,
+        totals.pages,
+        totals.pages_per_second(),
+        totals.failed,
+        totals.skipped,
+        args.db.display()
+    );
+    Ok(totals.failed == 0)
+}
+
+/// The progress of a bulk run: a bar on a terminal, a line every half minute
+/// otherwise (logs of a cluster job), and every failure on its own line.
+struct Display {
+    bar: Option<ProgressBar>,
+    quiet: bool,
+    last_line: Instant,
+}
+
+impl Display {
+    /// Plain lines are at most this often: a cluster log needs a pulse, not a flood.
+    const LINE_EVERY: Duration = Duration::from_secs(30);
+
+    fn new(total: usize, quiet: bool) -> Display {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new(total as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} docs  {msg}  elapsed {elapsed}  ETA {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Display {
+            bar,
+            quiet,
+            last_line: Instant::now(),
+        }
+    }
+
+    fn update(&mut self, p: &Progress, path: &Path, outcome: &Outcome) {
+        if let Outcome::Failed(e) | Outcome::Unreadable(e) = outcome {
+            // Errors about a file name it; one about the engine does not.
+            let line = if e.contains(&*path.to_string_lossy()) {
+                format!("nianbao: {e}")
+            } else {
+                format!("nianbao: {}: {e}", path.display())
+            };
+            match &self.bar {
+                Some(bar) => bar.println(line),
+                None => eprintln!("{line}"),
+            }
+        }
+        let status = format!(
+            "{:.2} pages/s, {} failed, {} skipped",
+            p.pages_per_second(),
+            p.failed,
+            p.skipped
+        );
+        if let Some(bar) = &self.bar {
+            bar.set_position(p.finished as u64);
+            bar.set_message(status);
+        } else if !self.quiet && self.last_line.elapsed() >= Self::LINE_EVERY {
+            self.last_line = Instant::now();
+            let left = p.total - p.finished;
+            let eta = if p.finished > 0 {
+                p.elapsed.as_secs_f64() / p.finished as f64 * left as f64
+            } else {
+                0.0
+            };
+            eprintln!(
+                "nianbao: {}/{} documents, {status}, ETA {:.0} s",
+                p.finished, p.total, eta
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+pub fn export(args: ExportArgs) -> anyhow::Result<bool> {
+    let archive = existing_archive(&args.db)?;
+    let format = match args.format {
+        FormatArg::Json => Format::Json,
+        FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Csv => Format::Csv,
+        FormatArg::Xlsx => Format::Xlsx,
+    };
+    let n = match nianbao::archive::export::export(&archive, format, args.output.as_deref()) {
+        Ok(n) => n,
+        // `export … | head`: the reader has what it wanted.
+        Err(nianbao::Error::Io { cause, .. }) if cause.kind() == std::io::ErrorKind::BrokenPipe => {
+            return Ok(true)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(out) = &args.output {
+        eprintln!("nianbao: {n} documents exported to {}", out.display());
+    }
+    Ok(true)
+}
+
+pub fn report(args: ReportArgs) -> anyhow::Result<bool> {
+    let archive = existing_archive(&args.db)?;
+    print!("{}", report::summary(&archive)?);
+    Ok(true)
+}
+
+pub fn merge(args: MergeArgs) -> anyhow::Result<bool> {
+    let mut target = Archive::open(&args.output)?;
+    for input in &args.inputs {
+        if !input.is_file() {
+            bail!("{}: no such archive", input.display());
+        }
+        let m = merge_into(&mut target, input)?;
+        eprintln!(
+            "nianbao: {}: {} copied, {} replacing failures, {} already there",
+            input.display(),
+            m.copied,
+            m.replaced_failures,
+            m.already_there
+        );
+    }
+    Ok(true)
+}
