@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// How a bulk run goes.
@@ -99,18 +100,25 @@ where
         ..Progress::default()
     };
     let mut write_error = None;
+    // Set when the archive cannot be written: workers then stop converting, since
+    // nothing more they do could be kept.
+    let stop = AtomicBool::new(false);
     run_pool(
         inputs.len(),
         opts.jobs,
         make_reader,
-        |i, reader| process(engine, &inputs[i], &stored, opts, reader),
-        |i, (record, outcome)| {
-            if write_error.is_some() {
+        |i, reader| {
+            (!stop.load(Ordering::Relaxed))
+                .then(|| process(engine, &inputs[i], &stored, opts, reader))
+        },
+        |i, result| {
+            let Some((record, outcome)) = result.filter(|_| write_error.is_none()) else {
                 return;
-            }
+            };
             let outcome = match record.map(|r| archive.save(&r)) {
                 Some(Err(e)) => {
                     write_error = Some(e);
+                    stop.store(true, Ordering::Relaxed);
                     return;
                 }
                 Some(Ok(Saved::AlreadyDone)) => Outcome::AlreadyDone,
