@@ -3,11 +3,16 @@
 #  - libtesseract, leptonica, their headers and the chi_sim/eng data: Debian packages.
 #  - the pdfium shared library: taken out of the PyPI wheel pypdfium2 (it ships
 #    libpdfium.so) into .nianbao/lib/, where nianbao looks first.
+#  - with --test, also Chromium and ChromeDriver (Debian packages), which the review
+#    page's browser test drives.
 # Set NIANBAO_PDFIUM=/path/to/libpdfium.so to use another copy instead.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng libtesseract-dev libleptonica-dev pkg-config)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(chromium chromium-driver)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

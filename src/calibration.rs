@@ -168,18 +168,10 @@ mod tests {
 
     fn cell(col: &'static str, status: Status, doubt: Option<&'static str>) -> Cell {
         Cell {
-            row: "r",
-            col,
-            value: None,
-            text: String::new(),
-            confidence: 1.0,
             page: 1,
-            bbox: Default::default(),
             status,
-            symbols: Vec::new(),
             doubt,
-            from_text_layer: false,
-            basis: None,
+            ..Cell::new("r", col, None, String::new())
         }
     }
 

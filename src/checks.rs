@@ -1,9 +1,12 @@
 //! Checks: the arithmetic the format itself states (勾稽关系), evaluated over a
 //! document's tables. Repair uses the same identities as constraints.
 
+use crate::geometry::PixelBox;
 use crate::model::{Cell, Check, Table};
-use crate::template::{APPLICANT_COLS, REVIEW_COLS, REVIEW_ROWS};
+use crate::template::{self, APPLICANT_COLS, REVIEW_COLS, REVIEW_ROWS};
 use crate::value::as_integer;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// One identity: `total` must equal the sum of `parts`, each a (table, row, col).
 #[derive(Clone, Debug, PartialEq)]
@@ -123,6 +126,47 @@ pub fn identities(tables: &[Table]) -> Vec<Identity> {
     out
 }
 
+/// The cells that identity `rule` sums in a report of either version (empty for a rule
+/// there is no such identity): what a stored check's name stands for.
+pub fn cells_of_rule(rule: &str) -> &'static [CellRef] {
+    static BY_RULE: OnceLock<HashMap<String, Vec<CellRef>>> = OnceLock::new();
+    let by_rule = BY_RULE.get_or_init(|| {
+        let mut by_rule: HashMap<String, Vec<CellRef>> = HashMap::new();
+        for version in ["2019", "2021"] {
+            let tables: Vec<Table> = ["active_disclosure", "applications", "reviews_litigation"]
+                .into_iter()
+                .map(|id| Table {
+                    id,
+                    template: version,
+                    page: 0,
+                    bbox: PixelBox::default(),
+                    cells: template::expected_cells(id, version)
+                        .into_iter()
+                        .map(|(row, col)| Cell::new(row, col, None, String::new()))
+                        .collect(),
+                })
+                .collect();
+            for id in identities(&tables) {
+                let cells = by_rule.entry(id.rule.clone()).or_default();
+                for c in id.cells() {
+                    if !cells.contains(c) {
+                        cells.push(*c);
+                    }
+                }
+            }
+        }
+        by_rule
+    });
+    by_rule.get(rule).map_or(&[], Vec::as_slice)
+}
+
+/// Whether identity `rule` sums the cell `table`.`row`.`col`.
+pub fn rule_covers(rule: &str, table: &str, row: &str, col: &str) -> bool {
+    cells_of_rule(rule)
+        .iter()
+        .any(|c| (c.0, c.1, c.2) == (table, row, col))
+}
+
 /// The integer value of a cell: `None` if the cell is missing or not an integer.
 pub fn integer_of(tables: &[Table], (t, r, c): CellRef) -> Option<i64> {
     tables
@@ -173,4 +217,26 @@ pub fn run(tables: &[Table]) -> Vec<(Identity, Check)> {
         .into_iter()
         .filter_map(|id| evaluate(tables, &id).map(|c| (id, c)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_name_gives_back_the_cells_it_sums() {
+        let row = cells_of_rule("applications.row_total.disclosed");
+        assert_eq!(row.len(), 7);
+        assert!(row.contains(&("applications", "disclosed", "total")));
+        // The results total sums the rows of both versions' 其他处理.
+        let col = cells_of_rule("applications.col_total.total");
+        assert!(col.contains(&("applications", "other", "total")));
+        assert!(col.contains(&("applications", "other_other", "total")));
+        assert_eq!(cells_of_rule("applications.balance.total").len(), 4);
+        assert_eq!(
+            cells_of_rule("reviews_litigation.row_total.litigation_direct").len(),
+            5
+        );
+        assert!(cells_of_rule("cross_year.carried_over.total").is_empty());
+    }
 }

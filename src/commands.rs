@@ -1,5 +1,5 @@
-//! The archive commands of the binary (`batch`, `export`, `report`, `merge`): their
-//! arguments, and the progress display of a bulk run.
+//! The archive commands of the binary (`batch`, `export`, `report`, `merge`, `review`):
+//! their arguments, and the progress display of a bulk run.
 
 use crate::{EngineArgs, EngineSetup};
 use anyhow::{bail, Context};
@@ -8,7 +8,9 @@ use nianbao::archive::export::Format;
 use nianbao::archive::ingest::{ingest, IngestOptions, Outcome, Progress};
 use nianbao::archive::{merge::merge_into, report, Archive};
 use nianbao::inputs::{discover, Shard};
+use nianbao::server::{ServeOptions, Server};
 use std::io::IsTerminal;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -77,6 +79,27 @@ pub struct MergeArgs {
     /// Shard archives to merge.
     #[arg(required = true, value_name = "IN.sqlite")]
     inputs: Vec<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct ReviewArgs {
+    #[arg(long, value_name = "ARCHIVE.sqlite")]
+    db: PathBuf,
+    /// Address to listen on; port 0 picks a free port (the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8700", value_name = "IP:PORT")]
+    addr: std::net::SocketAddr,
+    /// Require this token on every request (default: none on loopback, a generated
+    /// one on any other address).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "NIANBAO_TOKEN",
+        hide_env_values = true
+    )]
+    token: Option<String>,
+    /// The pdfium library, for page images in the document view.
+    #[arg(long, value_name = "PATH")]
+    pdfium: Option<PathBuf>,
 }
 
 /// An archive that must exist: reading commands never create an empty one by a typo.
@@ -251,5 +274,29 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<bool> {
             m.already_there
         );
     }
+    Ok(true)
+}
+
+pub fn review(args: ReviewArgs) -> anyhow::Result<bool> {
+    drop(existing_archive(&args.db)?);
+    let mut opts = ServeOptions {
+        addr: args.addr,
+        token: args.token,
+        pdfium: args.pdfium,
+    };
+    let generated = opts.resolve_token()?;
+    let server = Server::bind(&args.db, &opts)?;
+    let addr = server.local_addr()?;
+    let url = match &opts.token {
+        Some(t) => format!("http://{addr}/?token={t}"),
+        None => format!("http://{addr}/"),
+    };
+    if generated {
+        eprintln!("nianbao: {addr} is not loopback: every request needs the token below");
+    }
+    // On stdout, one line, so a script (or a test) can read where to connect.
+    println!("serving {} at {url}", args.db.display());
+    std::io::stdout().flush()?;
+    server.run()?;
     Ok(true)
 }

@@ -4,7 +4,8 @@
 //! The stages, one module each: [`rasterize`] → [`normalize`] → [`grid`] → [`crop`] +
 //! [`ocr`] → [`layout`] (mapping onto [`template`]) → [`fields`] → [`repair`] → [`review`]; the
 //! [`engine::Engine`] runs them, and [`batch`] runs many files with per-file errors;
-//! [`archive`] keeps bulk runs in SQLite and exports them.
+//! [`archive`] keeps bulk runs in SQLite and exports them, and [`server`] serves its
+//! review queue to people.
 
 pub mod archive;
 pub mod batch;
@@ -29,6 +30,7 @@ pub mod places;
 pub mod rasterize;
 pub mod repair;
 pub mod review;
+pub mod server;
 pub mod template;
 pub mod union_find;
 pub mod value;

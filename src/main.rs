@@ -78,6 +78,22 @@ enum Command {
     /// Example: nianbao merge archive.sqlite shard-*.sqlite
     #[command(verbatim_doc_comment)]
     Merge(commands::MergeArgs),
+    /// Serve the archive's review queue as a local web page.
+    ///
+    /// The queue shows each doubtful cell (failed checks first, then the least
+    /// confident) with its crop, row, what OCR read, the proposed value and why it is
+    /// in doubt. Keyboard: Enter accepts, digits replace, Tab/j and Shift+Tab/k move,
+    /// u undoes, Esc resets. Every decision marks the cell `verified`, is audited, and
+    /// re-runs its table's checks; /doc/ID shows a page with every cell by status.
+    ///
+    /// Examples:
+    ///   nianbao review --db archive.sqlite                 (http://127.0.0.1:8700/)
+    ///   nianbao review --db archive.sqlite --addr 0.0.0.0:8700   (prints a token)
+    ///
+    /// Any address other than loopback requires a token on every request: --token, or
+    /// a generated one, printed in the address to open.
+    #[command(verbatim_doc_comment)]
+    Review(commands::ReviewArgs),
 }
 
 /// How documents are converted; shared by `convert` and `batch`.
@@ -136,6 +152,7 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export(args),
         Command::Report(args) => commands::report(args),
         Command::Merge(args) => commands::merge(args),
+        Command::Review(args) => commands::review(args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

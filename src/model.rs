@@ -90,6 +90,32 @@ pub struct Cell {
     pub basis: Option<ConfidenceBasis>,
 }
 
+impl Cell {
+    /// A cell holding `value` as printed `text`, with nothing known of how it was read
+    /// (as an archive gives it back); the rest is filled in by who builds it.
+    pub fn new(
+        row: &'static str,
+        col: &'static str,
+        value: Option<serde_json::Number>,
+        text: String,
+    ) -> Cell {
+        Cell {
+            row,
+            col,
+            value,
+            text,
+            confidence: 1.0,
+            page: 0,
+            bbox: PixelBox::default(),
+            status: Status::Ok,
+            symbols: Vec::new(),
+            doubt: None,
+            from_text_layer: false,
+            basis: None,
+        }
+    }
+}
+
 /// The inputs of a cell's calibrated confidence.
 #[derive(Serialize, Debug, Clone, Copy, PartialEq)]
 pub struct ConfidenceBasis {

@@ -250,6 +250,95 @@ pub fn application_specs() -> [&'static TableSpec; 2] {
     [&APPLICATIONS_2021, &APPLICATIONS_2019]
 }
 
+/// One cell the format prints, named by the model's static ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CellSpec {
+    pub table: &'static str,
+    pub row: &'static str,
+    pub col: &'static str,
+    pub kind: ValueKind,
+}
+
+/// The cell `table`.`row`.`col` in either version of the format; `None` for ids the
+/// model does not have (an archive's text turned back into the model's ids).
+pub fn cell_spec(table: &str, row: &str, col: &str) -> Option<CellSpec> {
+    if table == "reviews_litigation" {
+        let row = REVIEW_ROWS.iter().find(|r| **r == row)?;
+        let col = REVIEW_COLS.iter().find(|c| **c == col)?;
+        return Some(CellSpec {
+            table: "reviews_litigation",
+            row,
+            col,
+            kind: Count,
+        });
+    }
+    active_specs()
+        .into_iter()
+        .chain(application_specs())
+        .filter(|s| s.id == table)
+        .flat_map(|s| s.rows().map(move |r| (s.id, r)))
+        .filter(|(_, r)| r.id == row)
+        .find_map(|(t, r)| {
+            r.cols.iter().find(|c| c.0 == col).map(|c| CellSpec {
+                table: t,
+                row: r.id,
+                col: c.0,
+                kind: c.1,
+            })
+        })
+}
+
+/// How a person names a row: its printed label.
+pub fn row_label(table: &str, row: &str) -> &'static str {
+    const REVIEW_LABELS: [&str; 3] = [
+        "行政复议",
+        "行政诉讼·未经复议直接起诉",
+        "行政诉讼·复议后起诉",
+    ];
+    if table == "reviews_litigation" {
+        return REVIEW_ROWS
+            .iter()
+            .position(|r| *r == row)
+            .map_or("", |i| REVIEW_LABELS[i]);
+    }
+    active_specs()
+        .into_iter()
+        .chain(application_specs())
+        .filter(|s| s.id == table)
+        .flat_map(|s| s.rows())
+        .find(|r| r.id == row)
+        .map_or("", |r| r.labels[0])
+}
+
+/// How a person names a column: its printed heading.
+pub fn col_label(col: &str) -> &'static str {
+    const LABELS: &[(&str, &str)] = &[
+        ("issued", "本年制发件数"),
+        ("repealed", "本年废止件数"),
+        ("in_force", "现行有效件数"),
+        ("new_made", "本年新制作数量"),
+        ("new_published", "本年新公开数量"),
+        ("total_published", "对外公开总数量"),
+        ("previous_year", "上一年项目数量"),
+        ("change", "本年增/减"),
+        ("decisions", "处理决定数量"),
+        ("amount", "金额"),
+        ("items", "采购项目数量"),
+        ("natural_person", "自然人"),
+        ("commercial_enterprise", "商业企业"),
+        ("research_institution", "科研机构"),
+        ("social_welfare_org", "社会公益组织"),
+        ("legal_service_org", "法律服务机构"),
+        ("other_org", "其他"),
+        ("total", "总计"),
+        ("upheld", "结果维持"),
+        ("corrected", "结果纠正"),
+        ("other", "其他结果"),
+        ("pending", "尚未审结"),
+    ];
+    LABELS.iter().find(|l| l.0 == col).map_or("", |l| l.1)
+}
+
 /// Every (row, col) the format prints in table `id` of template `template`; empty for
 /// a table or template the format does not have.
 pub fn expected_cells(id: &str, template: &str) -> Vec<(&'static str, &'static str)> {
@@ -266,4 +355,31 @@ pub fn expected_cells(id: &str, template: &str) -> Vec<(&'static str, &'static s
         .flat_map(|s| s.rows())
         .flat_map(|r| r.cols.iter().map(move |c| (r.id, c.0)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_printed_cell_has_a_spec_labels_and_its_kind() {
+        for template in ["2019", "2021"] {
+            for table in ["active_disclosure", "applications", "reviews_litigation"] {
+                let cells = expected_cells(table, template);
+                assert!(!cells.is_empty());
+                for (row, col) in cells {
+                    let spec = cell_spec(table, row, col).unwrap();
+                    assert_eq!((spec.table, spec.row, spec.col), (table, row, col));
+                    assert!(!row_label(table, row).is_empty(), "{table}.{row}");
+                    assert!(!col_label(col).is_empty(), "{col}");
+                }
+            }
+        }
+        assert_eq!(
+            cell_spec("active_disclosure", "administrative_fees", "amount").map(|s| s.kind),
+            Some(ValueKind::Amount)
+        );
+        assert_eq!(cell_spec("applications", "disclosed", "amount"), None);
+        assert_eq!(cell_spec("nonsense", "disclosed", "total"), None);
+    }
 }

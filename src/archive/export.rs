@@ -80,8 +80,8 @@ pub fn cells(a: &Archive, id: i64) -> Result<Vec<ArchivedCell>> {
     )
 }
 
-/// Document `id` as the spec's JSON: what convert wrote, with reviewed cells' values
-/// and statuses, and the checks across years appended to its checks.
+/// Document `id` as the spec's JSON: what convert wrote, with the archive's statuses,
+/// reviewed values, checks and queue, and the checks across years appended.
 pub fn document_json(a: &Archive, id: i64, cross_year: &[Check]) -> Result<Value> {
     let text: String = a
         .conn()
@@ -95,9 +95,10 @@ pub fn document_json(a: &Archive, id: i64, cross_year: &[Check]) -> Result<Value
         path: a.path().to_path_buf(),
         reason: format!("document {id} holds invalid JSON: {e}"),
     })?;
-    let reviewed: HashMap<(String, String, String), ArchivedCell> = cells(a, id)?
+    // The archive's cells, checks and queue are the truth once a reviewer acted: a
+    // correction, a flag its check cleared or raised.
+    let now: HashMap<(String, String, String), ArchivedCell> = cells(a, id)?
         .into_iter()
-        .filter(|c| c.status == "verified")
         .map(|c| ((c.table.clone(), c.row.clone(), c.col.clone()), c))
         .collect();
     if let Some(tables) = doc["tables"].as_array_mut() {
@@ -109,21 +110,46 @@ pub fn document_json(a: &Archive, id: i64, cross_year: &[Check]) -> Result<Value
                     c["row"].as_str().unwrap_or_default().to_string(),
                     c["col"].as_str().unwrap_or_default().to_string(),
                 );
-                if let Some(r) = reviewed.get(&key) {
+                let Some(r) = now.get(&key) else { continue };
+                c["status"] = Value::from(r.status.as_str());
+                if r.status == "verified" {
                     c["value"] = json_value(r.value.as_deref());
-                    c["status"] = Value::from("verified");
                     c["confidence"] = Value::from(1.0);
                 }
             }
         }
     }
-    if let Some(checks) = doc["checks"].as_array_mut() {
-        checks.extend(
-            cross_year
-                .iter()
-                .filter_map(|c| serde_json::to_value(c).ok()),
-        );
-    }
+    let checks = a.rows(
+        "SELECT rule, ok, detail FROM checks WHERE document = ?1 ORDER BY rowid",
+        [id],
+        |r| {
+            Ok(Check {
+                rule: r.get(0)?,
+                ok: r.get(1)?,
+                detail: r.get(2)?,
+            })
+        },
+    )?;
+    doc["checks"] = Value::Array(
+        checks
+            .iter()
+            .chain(cross_year)
+            .filter_map(|c| serde_json::to_value(c).ok())
+            .collect(),
+    );
+    doc["review"] = Value::Array(a.rows(
+        "SELECT table_id, row_id, col_id, reason FROM review_items WHERE document = ?1
+         ORDER BY rowid",
+        [id],
+        |r| {
+            Ok(serde_json::json!({
+                "table": r.get::<_, String>(0)?,
+                "row": r.get::<_, String>(1)?,
+                "col": r.get::<_, String>(2)?,
+                "reason": r.get::<_, String>(3)?,
+            }))
+        },
+    )?);
     Ok(doc)
 }
 

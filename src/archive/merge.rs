@@ -1,6 +1,7 @@
 //! Merge: combines archives written by separate shards into one. A document is copied
 //! with everything it owns unless the target already holds its content converted; a
 //! failure is replaced by a success from another archive, never the other way round.
+//! Review decisions travel with their document; open claims do not.
 
 use super::Archive;
 use crate::error::{Error, Result};
@@ -21,6 +22,9 @@ const OWNED: [(&str, &str); 4] = [
     ("row_images", "table_id, row_id, page, x0, y0, x1, y1, png"),
 ];
 
+const AUDIT_COLUMNS: &str = "table_id, row_id, col_id, action, reviewer, at, old_value, \
+    new_value, old_status, new_status, old_reason, version";
+
 /// What a merge did, counted in documents.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Merged {
@@ -40,6 +44,12 @@ pub fn merge_into(target: &mut Archive, input: &Path) -> Result<Merged> {
     let result = (|| -> rusqlite::Result<Merged> {
         let tx = conn.transaction()?;
         let mut merged = Merged::default();
+        // Audit rows keep their ids shifted past the target's, so the `cause` links
+        // between a document's decisions still point at the right rows.
+        let audit_offset: i64 =
+            tx.query_row("SELECT coalesce(max(id), 0) FROM main.audit", [], |r| {
+                r.get(0)
+            })?;
         let docs: Vec<(i64, String, String)> = {
             let mut stmt =
                 tx.prepare("SELECT id, sha256, status FROM src.documents ORDER BY id")?;
@@ -86,6 +96,14 @@ pub fn merge_into(target: &mut Archive, input: &Path) -> Result<Merged> {
                     params![new, old],
                 )?;
             }
+            tx.execute(
+                &format!(
+                    "INSERT INTO main.audit (id, document, {AUDIT_COLUMNS}, cause)
+                     SELECT id + ?1, ?2, {AUDIT_COLUMNS}, cause + ?1 FROM src.audit
+                     WHERE document = ?3 ORDER BY id"
+                ),
+                params![audit_offset, new, old],
+            )?;
         }
         tx.commit()?;
         Ok(merged)

@@ -3,9 +3,11 @@
 //! shows — written one document per transaction so a run killed at any moment loses
 //! nothing it had committed and never holds half a document.
 
+pub mod decide;
 pub mod export;
 pub mod ingest;
 pub mod merge;
+pub mod queue;
 pub mod report;
 pub mod schema;
 pub mod xlsx;

@@ -65,6 +65,36 @@ const MIGRATIONS: &[&str] = &[
         png BLOB NOT NULL,
         PRIMARY KEY (document, table_id, row_id)
     );",
+    // 2: the review queue's decisions (who changed what, when, from what), and the
+    // cells reviewers hold open so two of them never work on one cell.
+    "CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        document INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        table_id TEXT NOT NULL,
+        row_id TEXT NOT NULL,
+        col_id TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('accept', 'correct', 'clear', 'flag', 'undo')),
+        reviewer TEXT NOT NULL,
+        at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        old_value TEXT,
+        new_value TEXT,
+        old_status TEXT NOT NULL,
+        new_status TEXT NOT NULL,
+        old_reason TEXT,
+        version INTEGER NOT NULL,
+        cause INTEGER REFERENCES audit (id)
+    );
+    CREATE INDEX audit_by_cell ON audit (document, table_id, row_id, col_id);
+    CREATE INDEX audit_by_cause ON audit (cause);
+    CREATE TABLE claims (
+        document INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        table_id TEXT NOT NULL,
+        row_id TEXT NOT NULL,
+        col_id TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        until_unix INTEGER NOT NULL,
+        PRIMARY KEY (document, table_id, row_id, col_id)
+    );",
 ];
 
 /// The schema version this build writes.
@@ -102,7 +132,7 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(tables, 5);
+        assert_eq!(tables, 7);
     }
 
     #[test]
