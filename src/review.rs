@@ -190,18 +190,14 @@ mod tests {
         confidence: f32,
     ) -> Cell {
         Cell {
-            row,
-            col,
-            value: value.map(serde_json::Number::from),
-            text: text.to_string(),
             confidence,
             page: 1,
-            bbox: PixelBox::default(),
-            status: Status::Ok,
-            symbols: Vec::new(),
-            doubt: None,
-            from_text_layer: false,
-            basis: None,
+            ..Cell::new(
+                row,
+                col,
+                value.map(serde_json::Number::from),
+                text.to_string(),
+            )
         }
     }
 

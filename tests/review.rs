@@ -230,6 +230,41 @@ fn a_reviewer_corrects_a_misread_and_the_archive_follows() {
         .unwrap()
         .iter()
         .all(|r| r["row"] != MISREAD.1));
+
+    // Decisions travel with their document into a merged archive, links intact.
+    let merged = dir.join("merged.sqlite");
+    let out = nianbao()
+        .arg("merge")
+        .arg(&merged)
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let audit_of = |path: &std::path::Path| -> Vec<(String, String, Option<String>, bool)> {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT a.action, a.reviewer, a.new_value, c.id IS NOT NULL OR a.cause IS NULL
+                 FROM audit a LEFT JOIN audit c ON c.id = a.cause ORDER BY a.id",
+            )
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let here = audit_of(&db);
+    assert_eq!(
+        here.len(),
+        1 + 6 + 7 + 1 + 6,
+        "correct, clears, undos, correct, clears"
+    );
+    assert!(here.iter().all(|a| a.3), "every cause points at a row");
+    assert_eq!(audit_of(&merged), here);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! transaction as it arrives, so killing the run at any moment loses only the
 //! documents in flight, which the next run converts again.
 
-use super::{Archive, Converted, Record, RowImage, Saved, Stored};
+use super::{png_crop, Archive, Converted, Record, RowImage, Saved, Stored};
 use crate::batch::run_pool;
 use crate::engine::{Conversion, Engine};
 use crate::error::{Error, Result};
@@ -240,30 +240,13 @@ fn with_row_images(conv: Conversion) -> Result<Converted> {
             bbox = PixelBox::from_corners(table.bbox.x0, bbox.y0, table.bbox.x1, bbox.y1);
         }
         let margin = (page.dpi / 10) as i32;
-        let b = PixelBox::from_corners(
-            bbox.x0 - margin,
-            bbox.y0 - margin,
-            bbox.x1 + margin,
-            bbox.y1 + margin,
-        )
-        .clamp_to(page.gray.width(), page.gray.height());
-        if b.is_empty() {
+        let crop = png_crop(&page.gray, bbox, margin).map_err(|e| Error::Image {
+            path: conv.path.clone(),
+            reason: format!("cannot encode a review crop: {e}"),
+        })?;
+        let Some((b, png)) = crop else {
             continue;
-        }
-        let crop = image::imageops::crop_imm(
-            &page.gray,
-            b.x0 as u32,
-            b.y0 as u32,
-            b.width() as u32,
-            b.height() as u32,
-        )
-        .to_image();
-        let mut png = Vec::new();
-        crop.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-            .map_err(|e| Error::Image {
-                path: conv.path.clone(),
-                reason: format!("cannot encode a review crop: {e}"),
-            })?;
+        };
         row_images.push(RowImage {
             table: item.table,
             row: item.row,

@@ -265,6 +265,32 @@ fn insert(tx: &rusqlite::Transaction, rec: &Record) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// `area` of `img` widened by `margin` on every side and kept inside the image, as a
+/// PNG with the box it covers; `None` when none of it is inside.
+pub(crate) fn png_crop(
+    img: &image::GrayImage,
+    area: PixelBox,
+    margin: i32,
+) -> std::result::Result<Option<(PixelBox, Vec<u8>)>, image::ImageError> {
+    let b = area
+        .inset(-margin, -margin)
+        .clamp_to(img.width(), img.height());
+    if b.is_empty() {
+        return Ok(None);
+    }
+    let crop = image::imageops::crop_imm(
+        img,
+        b.x0 as u32,
+        b.y0 as u32,
+        b.width() as u32,
+        b.height() as u32,
+    )
+    .to_image();
+    let mut png = Vec::new();
+    crop.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+    Ok(Some((b, png)))
+}
+
 /// The status as the JSON writes it.
 fn status_name(s: crate::model::Status) -> String {
     serde_json::to_value(s)

@@ -3,7 +3,7 @@
 //! failing checks written out and the image crops — and the cells of one document for
 //! its page view.
 
-use super::Archive;
+use super::{png_crop, Archive};
 use crate::checks::rule_covers;
 use crate::error::{Error, Result};
 use crate::geometry::PixelBox;
@@ -395,29 +395,15 @@ pub fn cell_image(a: &Archive, key: &CellKey) -> Result<Option<Vec<u8>>> {
         .to_luma8();
     // Half the cell's height around it: enough to see the rules and the neighbours'
     // edges, which tell a stray mark from a digit.
-    let margin = cell.height() / 2;
-    let b = PixelBox::from_corners(
-        cell.x0 - row_box.x0 - margin,
-        cell.y0 - row_box.y0 - margin,
-        cell.x1 - row_box.x0 + margin,
-        cell.y1 - row_box.y0 + margin,
-    )
-    .clamp_to(row.width(), row.height());
-    if b.is_empty() {
-        return Ok(None);
-    }
-    let crop = image::imageops::crop_imm(
-        &row,
-        b.x0 as u32,
-        b.y0 as u32,
-        b.width() as u32,
-        b.height() as u32,
-    )
-    .to_image();
-    let mut out = Vec::new();
-    crop.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+    let in_row = PixelBox::from_corners(
+        cell.x0 - row_box.x0,
+        cell.y0 - row_box.y0,
+        cell.x1 - row_box.x0,
+        cell.y1 - row_box.y0,
+    );
+    let crop = png_crop(&row, in_row, cell.height() / 2)
         .map_err(|e| image_err(format!("cannot encode a cell crop: {e}")))?;
-    Ok(Some(out))
+    Ok(crop.map(|(_, png)| png))
 }
 
 /// Where page `page` of document `doc` comes from: its file and the dpi its cells'

@@ -62,8 +62,10 @@ async function show() {
     `${it.row_label} · ${it.col_label} `,
     el("small", {}, `${it.table}.${it.row}.${it.col}`)
   );
+  // A cell flagged by a later decision may have no crop: its page is in the document view.
   $("cell-img").src = it.has_row_image ? cellUrl(it) : "";
   $("row-img").src = it.has_row_image ? rowUrl(it) : "";
+  document.querySelector(".crops").hidden = !it.has_row_image;
   $("read").textContent = it.text === "" ? "(nothing)" : it.text;
   $("proposed").textContent = it.value === null ? "(empty)" : it.value;
   $("confidence").textContent = it.confidence.toFixed(2);
