@@ -102,6 +102,17 @@ pub struct ReviewArgs {
     pdfium: Option<PathBuf>,
 }
 
+#[derive(clap::Args)]
+pub struct SearchArgs {
+    #[arg(long, value_name = "ARCHIVE.sqlite")]
+    db: PathBuf,
+    /// The phrase, matched exactly (punctuation and all).
+    phrase: String,
+    /// At most this many sections.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    limit: usize,
+}
+
 /// An archive that must exist: reading commands never create an empty one by a typo.
 fn existing_archive(path: &Path) -> anyhow::Result<Archive> {
     if !path.is_file() {
@@ -299,4 +310,30 @@ pub fn review(args: ReviewArgs) -> anyhow::Result<bool> {
     std::io::stdout().flush()?;
     server.run()?;
     Ok(true)
+}
+
+pub fn search(args: SearchArgs) -> anyhow::Result<bool> {
+    let archive = existing_archive(&args.db)?;
+    // Bold red on a terminal; brackets where the output goes to a file.
+    let mark = if std::io::stdout().is_terminal() {
+        ("\x1b[1;31m", "\x1b[0m")
+    } else {
+        ("【", "】")
+    };
+    let hits = nianbao::archive::search::search(&archive, &args.phrase, args.limit, mark)?;
+    for h in &hits {
+        println!(
+            "{}\t{}\t{}\t{}、{}\t{}",
+            h.path,
+            h.organization.as_deref().unwrap_or("?"),
+            h.year.map_or("?".to_string(), |y| y.to_string()),
+            h.number,
+            h.heading,
+            h.snippet.replace('\n', " ")
+        );
+    }
+    if hits.is_empty() {
+        eprintln!("nianbao: no section holds \"{}\"", args.phrase);
+    }
+    Ok(!hits.is_empty())
 }

@@ -11,6 +11,7 @@ use crate::model::{Document, ReportFields, Source, Table, MODEL_NAME, MODEL_VERS
 use crate::normalize::{self, InkMask, NormalizeOptions};
 use crate::ocr::{ReadKind, Reading, TextReader};
 use crate::places::Places;
+use crate::prose::{self, Prose};
 use crate::rasterize::{self, PageImage, PdfRasterizer, TextChar};
 use crate::repair::{self, RepairOptions};
 use crate::review::{self, ReviewOptions};
@@ -31,6 +32,9 @@ pub struct EngineOptions {
     pub crop: CropOptions,
     pub repair: RepairOptions,
     pub review: ReviewOptions,
+    /// Skip the prose (preamble and sections): off, since half of a report is prose
+    /// that researchers quote and search; on saves the time of reading it.
+    pub tables_only: bool,
 }
 
 impl Default for EngineOptions {
@@ -42,6 +46,7 @@ impl Default for EngineOptions {
             crop: CropOptions::default(),
             repair: RepairOptions::default(),
             review: ReviewOptions::default(),
+            tables_only: false,
         }
     }
 }
@@ -324,6 +329,140 @@ impl<'a> Engine<'a> {
         Ok(f)
     }
 
+    /// Stage 7: the prose outside the tables, line by line in reading order — from the
+    /// text layer where the page has one, else read by OCR — made into the preamble,
+    /// the sections and the closing lines.
+    pub fn read_prose(
+        &self,
+        pages: &[PreparedPage],
+        tables: &[Table],
+        reader: &mut dyn TextReader,
+    ) -> Result<Prose> {
+        let mut lines = Vec::new();
+        for page in pages {
+            // The cells of the grids that hold the report's tables are not prose. Other
+            // grids are not tables: a seal's ring can make rules enough for one. Where
+            // the rules of two tables set close together run on, the gap between them
+            // becomes one wide cell around the heading there: a line in a cell as wide
+            // as its table is kept if it reads as a heading.
+            let mapped: Vec<(i32, i32)> = tables
+                .iter()
+                .flat_map(|t| t.cells.iter())
+                .filter(|c| c.page == page.number)
+                .map(|c| c.bbox.center())
+                .collect();
+            let cells = |wide: bool| -> Vec<PixelBox> {
+                page.tables
+                    .iter()
+                    .filter(|t| mapped.iter().any(|&(x, y)| t.bbox.contains_point(x, y)))
+                    .flat_map(|t| {
+                        t.cells
+                            .iter()
+                            .filter(move |c| !wide || c.bbox.width() * 10 >= t.bbox.width() * 8)
+                            .map(|c| c.bbox)
+                    })
+                    .collect()
+            };
+            let (narrow, wide): (Vec<PixelBox>, Vec<PixelBox>) = {
+                let wide = cells(true);
+                (
+                    cells(false)
+                        .into_iter()
+                        .filter(|c| !wide.contains(c))
+                        .collect(),
+                    wide,
+                )
+            };
+            let inside =
+                |b: &PixelBox, area: &[PixelBox]| prose::outside(vec![*b], area).is_empty();
+            let read: Vec<(PixelBox, String)> = match &page.text_layer {
+                Some(chars) => prose::text_layer_lines(chars, &narrow),
+                None => {
+                    let whole = PixelBox::from_corners(
+                        0,
+                        0,
+                        page.gray.width() as i32,
+                        page.gray.height() as i32,
+                    );
+                    let boxes =
+                        prose::outside(fields::text_lines(&page.ink, whole, page.dpi), &narrow);
+                    let reads = self.read_lines(page, &boxes, reader)?;
+                    boxes
+                        .into_iter()
+                        .zip(reads.into_iter().map(|r| r.text))
+                        .collect()
+                }
+            };
+            for (bbox, text) in read {
+                if inside(&bbox, &wide) && !prose::is_heading(&text) {
+                    continue;
+                }
+                lines.push(prose::Line {
+                    page: page.number,
+                    bbox,
+                    text,
+                });
+            }
+        }
+        for l in &lines {
+            log::debug!("prose line p{} {:?}: {}", l.page, l.bbox, l.text);
+        }
+        let mut prose = prose::assemble(&lines);
+        if prose.published().is_none() {
+            self.reread_closing(pages, &mut prose.closing, reader)?;
+        }
+        Ok(prose)
+    }
+
+    /// The closing lines read again from their darkest ink only: a seal stamped over
+    /// the body's name and the date joins them into one block of noise, and is paler
+    /// than the print under it.
+    fn reread_closing(
+        &self,
+        pages: &[PreparedPage],
+        closing: &mut Vec<prose::Line>,
+        reader: &mut dyn TextReader,
+    ) -> Result<()> {
+        let mut again = Vec::new();
+        for l in closing.iter() {
+            let Some(page) = pages
+                .iter()
+                .find(|p| p.number == l.page && p.text_layer.is_none())
+            else {
+                continue;
+            };
+            let pad = (page.dpi / 20) as i32;
+            let b = l
+                .bbox
+                .inset(-pad, -pad)
+                .clamp_to(page.gray.width(), page.gray.height());
+            if b.is_empty() {
+                continue;
+            }
+            let crop = image::imageops::crop_imm(
+                &page.gray,
+                b.x0 as u32,
+                b.y0 as u32,
+                b.width() as u32,
+                b.height() as u32,
+            )
+            .to_image();
+            let read = reader.read(&fields::keep_darkest(&crop), page.dpi, ReadKind::Text)?;
+            log::debug!("closing re-read: {:?}", read.text);
+            for text in read.text.lines().filter(|t| !t.trim().is_empty()) {
+                again.push(prose::Line {
+                    page: l.page,
+                    bbox: l.bbox,
+                    text: text.chars().filter(|c| !c.is_whitespace()).collect(),
+                });
+            }
+        }
+        if !again.is_empty() {
+            *closing = again;
+        }
+        Ok(())
+    }
+
     /// Every stage, one file; see [`Conversion::into_document`] for the document alone.
     pub fn convert(&self, path: &Path, reader: &mut dyn TextReader) -> Result<Conversion> {
         let (bytes, images) = self.rasterize(path)?;
@@ -350,6 +489,16 @@ impl<'a> Engine<'a> {
             .find(|t| t.id == "applications")
             .or(tables.first())
             .map(|t| t.template.to_string());
+        let prose = if self.options.tables_only {
+            Prose::default()
+        } else {
+            self.read_prose(&pages, &tables, reader)?
+        };
+        // The closing date read with the prose is the one after the last section; the
+        // lines under the last table are the fallback.
+        if let Some(date) = prose.published() {
+            report.published = Some(date);
+        }
         let mut document = Document {
             model: MODEL_NAME,
             model_version: MODEL_VERSION,
@@ -363,8 +512,8 @@ impl<'a> Engine<'a> {
                 dpi: pages.iter().map(|p| p.dpi).collect(),
             },
             report,
-            preamble: String::new(),
-            sections: Vec::new(),
+            preamble: prose.preamble,
+            sections: prose.sections,
             tables,
             checks: Vec::new(),
             review: Vec::new(),

@@ -3,6 +3,7 @@
 
 use crate::geometry::PixelBox;
 use crate::normalize::InkMask;
+use image::GrayImage;
 
 /// Text lines of `region` as boxes, top to bottom. Lines are built from blobs of ink,
 /// not raw rows, so scanner dust (specks) and scanner edges (blobs taller than an inch
@@ -28,16 +29,42 @@ pub fn text_lines(ink: &InkMask, region: PixelBox, dpi: u32) -> Vec<PixelBox> {
     // Within a line some character spans every row; between lines of body text set
     // solid the gap can be as small as a few pixels.
     let gap = ((dpi as f32) * 0.01) as i32;
+    // Characters of a line stand closer than a third of an inch (two characters of
+    // body text); further off is something else beside it — a seal stamped at the
+    // right, whose own marks would join every line they pass into one.
+    let reach = dpi as i32 / 3;
     let mut lines: Vec<(PixelBox, usize)> = Vec::new();
     for s in strokes {
-        match lines.last_mut() {
-            Some((l, n)) if s.y0 - l.y1 <= gap => {
-                *l = l.union(&s);
-                *n += 1;
+        let near = |l: &PixelBox| {
+            s.y0 - l.y1 <= gap && l.y0 - s.y1 <= gap && (s.x0 - l.x1).max(l.x0 - s.x1) <= reach
+        };
+        let mut joined: Option<usize> = None;
+        let mut k = 0;
+        while k < lines.len() {
+            if !near(&lines[k].0) {
+                k += 1;
+                continue;
             }
-            _ => lines.push((s, 1)),
+            match joined {
+                None => {
+                    lines[k].0 = lines[k].0.union(&s);
+                    lines[k].1 += 1;
+                    joined = Some(k);
+                    k += 1;
+                }
+                Some(j) => {
+                    // The stroke bridges two pieces of one line.
+                    let (b, n) = lines.remove(k);
+                    lines[j].0 = lines[j].0.union(&b);
+                    lines[j].1 += n;
+                }
+            }
+        }
+        if joined.is_none() {
+            lines.push((s, 1));
         }
     }
+    lines.sort_by_key(|(l, _)| (l.y0, l.x0));
     let min_h = ((dpi as f32) * 0.05) as i32;
     // Text has a blob or more per character (characters are about as wide as the line
     // is tall); stray marks and noise strung across the page have far fewer.
@@ -47,6 +74,61 @@ pub fn text_lines(ink: &InkMask, region: PixelBox, dpi: u32) -> Vec<PixelBox> {
         .filter(|(l, _)| l.height() >= min_h && l.height() <= dpi as i32)
         .map(|(l, _)| l)
         .collect()
+}
+
+/// The ink of `gray` as dark as print: a seal stamped over the closing lines (on a
+/// gray scan its red is already gray) is paler, and left in it joins those lines into
+/// one block. Print's level is the darkest fifth of the ink; paper is the page's
+/// median; the cut is halfway.
+pub fn print_mask(gray: &GrayImage, ink: &InkMask) -> InkMask {
+    let mut hist = [0usize; 256];
+    let mut page = [0usize; 256];
+    for (x, y, p) in gray.enumerate_pixels() {
+        page[p.0[0] as usize] += 1;
+        if ink.get(x, y) {
+            hist[p.0[0] as usize] += 1;
+        }
+    }
+    let level = |h: &[usize; 256], share: f32| {
+        let total: usize = h.iter().sum();
+        let mut seen = 0;
+        h.iter()
+            .position(|n| {
+                seen += n;
+                seen as f32 >= total as f32 * share
+            })
+            .unwrap_or(255) as u8
+    };
+    let (print, paper) = (level(&hist, 0.2) as u32, level(&page, 0.5) as u32);
+    let cut = (print + paper) / 2;
+    let mut out = InkMask::new(ink.width, ink.height);
+    for (x, y, p) in gray.enumerate_pixels() {
+        if ink.get(x, y) && p.0[0] as u32 <= cut {
+            out.set(x, y, true);
+        }
+    }
+    out
+}
+
+/// `img` with everything paler than its print made paper: a seal stamped over a line
+/// (on a gray scan its red is already gray) is paler than the ink of the text under
+/// it. Print is the darkest few percent of the crop; paper its median.
+pub fn keep_darkest(img: &GrayImage) -> GrayImage {
+    let mut values: Vec<u8> = img.pixels().map(|p| p.0[0]).collect();
+    if values.is_empty() {
+        return img.clone();
+    }
+    values.sort_unstable();
+    let print = values[values.len() / 50] as i32;
+    let paper = values[values.len() / 2] as i32;
+    let cut = print + (paper - print) * 2 / 5;
+    let mut out = img.clone();
+    for p in out.pixels_mut() {
+        if p.0[0] as i32 > cut {
+            p.0[0] = 255;
+        }
+    }
+    out
 }
 
 /// Lines that may hold the title: the first of the top lines set in the title's size
@@ -113,14 +195,50 @@ pub fn parse_title(title: &str) -> (Option<String>, Option<i32>) {
 /// The last date in `text` as `YYYY-MM-DD`, Arabic or Chinese numerals.
 pub fn parse_date(text: &str) -> Option<String> {
     let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    iso_date(&t).or_else(|| cn_date(&t))
+}
+
+/// The last date written with digits and dashes, slashes or dots (2022-01-19).
+fn iso_date(t: &str) -> Option<String> {
+    let chars: Vec<char> = t.chars().collect();
     let mut found = None;
-    let mut rest = t.as_str();
+    for start in 0..chars.len() {
+        if start > 0 && chars[start - 1].is_ascii_digit() {
+            continue;
+        }
+        let rest: String = chars[start..].iter().take(10).collect();
+        let parts: Vec<&str> = rest.split(['-', '/', '.']).collect();
+        if parts.len() < 3 || parts[0].len() != 4 {
+            continue;
+        }
+        let num = |s: &str| -> Option<u32> {
+            let d: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
+            (!d.is_empty() && d.len() <= 2 || d.len() == 4).then(|| d.parse().ok())?
+        };
+        let (Some(y), Some(m), Some(d)) = (num(parts[0]), num(parts[1]), num(parts[2])) else {
+            continue;
+        };
+        if (2000..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d) {
+            found = Some(format!("{y:04}-{m:02}-{d:02}"));
+        }
+    }
+    found
+}
+
+/// The last date written 2022年1月19日 (or in Chinese numerals).
+fn cn_date(t: &str) -> Option<String> {
+    let mut found = None;
+    let mut rest = t;
     while let Some(y_at) = rest.find('年') {
         let head = &rest[..y_at];
         let tail = &rest[y_at + '年'.len_utf8()..];
+        // The year's last four numerals: a seal's mark read among them (二人〇二五) is
+        // passed over, at most two such.
         let year_text: String = head
             .chars()
             .rev()
+            .take(6)
+            .filter(|c| cn_number(&c.to_string()).is_some())
             .take(4)
             .collect::<Vec<_>>()
             .into_iter()
@@ -242,5 +360,15 @@ mod tests {
             Some("2023-12-31")
         );
         assert_eq!(parse_date("无其他需要报告的事项。"), None);
+        assert_eq!(parse_date("2022-01-19").as_deref(), Some("2022-01-19"));
+        assert_eq!(
+            parse_date("二人〇二五年三月三日").as_deref(),
+            Some("2025-03-03")
+        );
+        assert_eq!(
+            parse_date("发布日期：2024/1/16").as_deref(),
+            Some("2024-01-16")
+        );
+        assert_eq!(parse_date("电话0991-1234567"), None);
     }
 }

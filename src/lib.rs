@@ -27,6 +27,7 @@ pub mod model;
 pub mod normalize;
 pub mod ocr;
 pub mod places;
+pub mod prose;
 pub mod rasterize;
 pub mod repair;
 pub mod review;

@@ -38,7 +38,7 @@ pub struct ReportFields {
     pub published: Option<String>,
 }
 
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct Section {
     pub number: String,
     pub heading: String,

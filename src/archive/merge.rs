@@ -12,7 +12,7 @@ const DOCUMENT_COLUMNS: &str = "sha256, path, size, pages, status, error, starte
     finished_at, convert_ms, organization, year, template, title, published, document_json";
 
 /// The tables a document owns, with their columns after `document`.
-const OWNED: [(&str, &str); 4] = [
+const OWNED: [(&str, &str); 5] = [
     (
         "cells",
         "table_id, row_id, col_id, value, text, confidence, status, page, x0, y0, x1, y1, version",
@@ -20,6 +20,7 @@ const OWNED: [(&str, &str); 4] = [
     ("checks", "rule, ok, detail"),
     ("review_items", "table_id, row_id, col_id, reason"),
     ("row_images", "table_id, row_id, page, x0, y0, x1, y1, png"),
+    ("sections", "number, heading, text"),
 ];
 
 const AUDIT_COLUMNS: &str = "table_id, row_id, col_id, action, reviewer, at, old_value, \

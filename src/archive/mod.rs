@@ -10,6 +10,7 @@ pub mod merge;
 pub mod queue;
 pub mod report;
 pub mod schema;
+pub mod search;
 pub mod xlsx;
 
 use crate::error::{Error, Result};
@@ -243,6 +244,12 @@ fn insert(tx: &rusqlite::Transaction, rec: &Record) -> rusqlite::Result<()> {
     )?;
     for r in &doc.review {
         item.execute(params![id, r.table, r.row, r.col, r.reason])?;
+    }
+    let mut section = tx.prepare(
+        "INSERT INTO sections (document, number, heading, text) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for s in &doc.sections {
+        section.execute(params![id, s.number, s.heading, s.text])?;
     }
     let mut image = tx.prepare(
         "INSERT INTO row_images (document, table_id, row_id, page, x0, y0, x1, y1, png)
