@@ -6,7 +6,7 @@ Usage: scripts/score_prose.py OUT_DIR [CASES_DIR]
 OUT_DIR holds <case>.json (nianbao's output for CASES_DIR/<case>/scan.pdf). Reports:
 - headings found: truth sections whose number and heading the output has;
 - character error rate (CER) of section text: edit distance over the truth's length,
-  summed over sections with text, after removing whitespace and folding full-width
+  summed over all sections (text put into a part the truth has empty counts too), after removing whitespace and folding full-width
   forms to half-width (NFKC): the truth itself mixes "," and "，" for the same glyph;
 - preamble CER, title exact, published exact (where the truth has a date).
 """
@@ -58,10 +58,11 @@ def main():
             s["headings"] += 1
             mine = got.get((sec["number"], norm(sec["heading"])))
             s["found"] += mine is not None
+            # A section the truth has empty (a table-only part) still counts what was
+            # put in it: text leaking from a table is an error like any other.
             want = norm(sec["text"])
-            if want:
-                s["chars"] += len(want)
-                s["errors"] += distance(want, norm(mine["text"]) if mine else "")
+            s["chars"] += len(want)
+            s["errors"] += distance(want, norm(mine["text"]) if mine else "")
         pre = norm(truth.get("preamble", ""))
         if pre:
             s["pre_chars"] += len(pre)

@@ -233,13 +233,20 @@ impl<'a> Engine<'a> {
         Ok(out)
     }
 
-    /// Reads the text lines of a region, top to bottom.
+    /// Reads each of `lines` as `kind` (text or a line of prose), the other where that
+    /// finds nothing: a reading for every line, in order.
     fn read_lines(
         &self,
         page: &PreparedPage,
         lines: &[PixelBox],
+        kind: ReadKind,
         reader: &mut dyn TextReader,
     ) -> Result<Vec<Reading>> {
+        let other = if kind == ReadKind::Line {
+            ReadKind::Text
+        } else {
+            ReadKind::Line
+        };
         let mut out = Vec::new();
         for l in lines {
             let region = PixelBox::from_corners(l.x0 - 4, l.y0 - 4, l.x1 + 4, l.y1 + 4);
@@ -254,14 +261,20 @@ impl<'a> Engine<'a> {
                     ..self.options.crop.clone()
                 },
             );
-            if let Some(r) =
-                self.read_region(page, &page.gray, &ink, region, ReadKind::Text, reader)?
-            {
-                out.push(Reading {
-                    text: r.text.chars().filter(|c| !c.is_whitespace()).collect(),
-                    ..r
-                });
+            // One reading a line, empty where there was no ink, so callers can pair
+            // them with their lines.
+            let mut r = self
+                .read_region(page, &page.gray, &ink, region, kind, reader)?
+                .unwrap_or_default();
+            if r.text.trim().is_empty() && ink.content.is_some() {
+                r = self
+                    .read_region(page, &page.gray, &ink, region, other, reader)?
+                    .unwrap_or_default();
             }
+            out.push(Reading {
+                text: r.text.chars().filter(|c| !c.is_whitespace()).collect(),
+                ..r
+            });
         }
         Ok(out)
     }
@@ -288,7 +301,7 @@ impl<'a> Engine<'a> {
             let mut title = String::new();
             let mut symbols = Vec::new();
             for line in fields::title_lines(&lines) {
-                for r in self.read_lines(first, &[line], reader)? {
+                for r in self.read_lines(first, &[line], ReadKind::Text, reader)? {
                     title += &r.text;
                     symbols.extend(r.symbols);
                 }
@@ -298,10 +311,14 @@ impl<'a> Engine<'a> {
             }
             log::debug!("title read as {title:?}");
             log::trace!("title symbols {symbols:?}");
-            let (org, year) = fields::parse_title(&title);
-            f.organization = org.map(|o| Places::bundled().restore_in(&o, &symbols));
+            let (read_org, year) = fields::parse_title(&title);
+            f.organization = read_org
+                .as_ref()
+                .map(|o| Places::bundled().restore_in(o, &symbols));
             f.year = year;
-            f.title = (!title.is_empty()).then_some(title);
+            f.title = (!title.is_empty()).then(|| {
+                fields::tidy_title(&title, read_org.as_deref(), f.organization.as_deref())
+            });
         }
         if let Some(last) = pages.last() {
             let (w, h) = (last.gray.width() as i32, last.gray.height() as i32);
@@ -320,7 +337,7 @@ impl<'a> Engine<'a> {
                 fields::text_lines(&last.ink, PixelBox::from_corners(0, below, w, h), last.dpi);
             let tail: Vec<PixelBox> = lines.iter().rev().take(3).rev().copied().collect();
             let read: Vec<String> = self
-                .read_lines(last, &tail, reader)?
+                .read_lines(last, &tail, ReadKind::Text, reader)?
                 .into_iter()
                 .map(|r| r.text)
                 .collect();
@@ -351,10 +368,15 @@ impl<'a> Engine<'a> {
                 .filter(|c| c.page == page.number)
                 .map(|c| c.bbox.center())
                 .collect();
+            // A born-digital page has no seal among its rules: every grid is a table.
+            let report_grids: Vec<&TableGrid> = if page.text_layer.is_some() {
+                page.tables.iter().collect()
+            } else {
+                report_grids(page, &mapped)
+            };
             let cells = |wide: bool| -> Vec<PixelBox> {
-                page.tables
+                report_grids
                     .iter()
-                    .filter(|t| mapped.iter().any(|&(x, y)| t.bbox.contains_point(x, y)))
                     .flat_map(|t| {
                         t.cells
                             .iter()
@@ -386,7 +408,7 @@ impl<'a> Engine<'a> {
                     );
                     let boxes =
                         prose::outside(fields::text_lines(&page.ink, whole, page.dpi), &narrow);
-                    let reads = self.read_lines(page, &boxes, reader)?;
+                    let reads = self.read_lines(page, &boxes, ReadKind::Line, reader)?;
                     boxes
                         .into_iter()
                         .zip(reads.into_iter().map(|r| r.text))
@@ -527,6 +549,46 @@ impl<'a> Engine<'a> {
             path: path.to_path_buf(),
         })
     }
+}
+
+/// The grids of `page` that hold a report table: those holding a mapped cell (at
+/// `mapped`), and the grids touching them — a table's header is often a grid of its
+/// own, set right above its body.
+fn report_grids<'p>(page: &'p PreparedPage, mapped: &[(i32, i32)]) -> Vec<&'p TableGrid> {
+    let pad = (page.dpi / 20) as i32;
+    let mut is_report: Vec<bool> = page
+        .tables
+        .iter()
+        .map(|t| mapped.iter().any(|&(x, y)| t.bbox.contains_point(x, y)))
+        .collect();
+    loop {
+        let mut grew = false;
+        for i in 0..page.tables.len() {
+            if is_report[i] {
+                continue;
+            }
+            let near = page.tables[i].bbox.inset(-pad, -pad);
+            let touches = page.tables.iter().zip(&is_report).any(|(t, &r)| {
+                r && near.x0 < t.bbox.x1
+                    && t.bbox.x0 < near.x1
+                    && near.y0 < t.bbox.y1
+                    && t.bbox.y0 < near.y1
+            });
+            if touches {
+                is_report[i] = true;
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    page.tables
+        .iter()
+        .zip(is_report)
+        .filter(|(_, r)| *r)
+        .map(|(t, _)| t)
+        .collect()
 }
 
 /// The text-layer characters whose centres fall in `region`, in reading order.

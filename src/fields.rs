@@ -192,6 +192,42 @@ pub fn parse_title(title: &str) -> (Option<String>, Option<i32>) {
     (org, None)
 }
 
+/// How the national format ends a report's title.
+const TITLE_END: &str = "政府信息公开工作年度报告";
+
+/// The title as printed, as far as the read can tell: the organization as restored
+/// (`org`, where OCR read `read_org`), and the format's fixed ending where the read
+/// has it with a character or two wrong (年席报千) or lost off the end (年度报). An
+/// ending in other words (工作报告, 年度 after the year) is kept.
+pub fn tidy_title(title: &str, read_org: Option<&str>, org: Option<&str>) -> String {
+    let mut t: String = title.chars().filter(|c| !c.is_whitespace()).collect();
+    if let (Some(read), Some(org)) = (read_org, org) {
+        if let Some(rest) = t.strip_prefix(read) {
+            t = format!("{org}{rest}");
+        }
+    }
+    let chars: Vec<char> = t.chars().collect();
+    let Some(year_end) = (4..chars.len())
+        .find(|&i| chars[i] == '年' && chars[i - 4..i].iter().all(|c| c.is_ascii_digit()))
+    else {
+        return t;
+    };
+    let mut head: String = chars[..=year_end].iter().collect();
+    let mut rest: String = chars[year_end + 1..].iter().collect();
+    if let Some(r) = rest.strip_prefix('度') {
+        head.push('度');
+        rest = r.to_string();
+    }
+    let (n, want) = (rest.chars().count(), TITLE_END.chars().count());
+    let misread = n == want && crate::labels::similarity(&rest, TITLE_END) >= 0.75;
+    let cut_short = n < want && n + 2 >= want && TITLE_END.starts_with(rest.as_str());
+    if misread || cut_short {
+        head + TITLE_END
+    } else {
+        t
+    }
+}
+
 /// The last date in `text` as `YYYY-MM-DD`, Arabic or Chinese numerals.
 pub fn parse_date(text: &str) -> Option<String> {
     let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
@@ -225,6 +261,27 @@ fn iso_date(t: &str) -> Option<String> {
     found
 }
 
+/// Month and day from what follows 年 up to 日: 1月19日, or with one character
+/// misread among them (3月3上日, 2蝇9日 where 月 was lost): two runs of numerals.
+fn month_day(tail: &str) -> Option<(u32, u32)> {
+    let (md, _) = tail.split_once('日')?;
+    if md.chars().count() > 7 {
+        return None;
+    }
+    let is_numeral = |c: char| c == '十' || cn_number(&c.to_string()).is_some();
+    let runs: Vec<String> = md
+        .split(|c: char| !is_numeral(c))
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect();
+    let [m, d] = runs.as_slice() else {
+        return None;
+    };
+    let month = cn_number(m).filter(|m| (1..=12).contains(m))?;
+    let day = cn_number(d).filter(|d| (1..=31).contains(d))?;
+    Some((month, day))
+}
+
 /// The last date written 2022年1月19日 (or in Chinese numerals).
 fn cn_date(t: &str) -> Option<String> {
     let mut found = None;
@@ -246,10 +303,7 @@ fn cn_date(t: &str) -> Option<String> {
             .collect();
         let date = (|| {
             let year = cn_number(&year_text).filter(|y| (2000..=2100).contains(y))?;
-            let (m, after_m) = tail.split_once('月')?;
-            let (d, _) = after_m.split_once('日')?;
-            let month = cn_number(m).filter(|m| (1..=12).contains(m))?;
-            let day = cn_number(d).filter(|d| (1..=31).contains(d))?;
+            let (month, day) = month_day(tail)?;
             Some(format!("{year:04}-{month:02}-{day:02}"))
         })();
         if date.is_some() {
@@ -361,6 +415,28 @@ mod tests {
         );
         assert_eq!(parse_date("无其他需要报告的事项。"), None);
         assert_eq!(parse_date("2022-01-19").as_deref(), Some("2022-01-19"));
+        let end = "2023年政府信息公开工作年度报告";
+        assert_eq!(
+            tidy_title("泰兴区人社局2023年政府信息公开工作年席报千", None, None),
+            format!("泰兴区人社局{end}")
+        );
+        assert_eq!(
+            tidy_title("河化区审计局2022年政府信息公开工作年度报", None, None),
+            "河化区审计局2022年政府信息公开工作年度报告"
+        );
+        assert_eq!(
+            tidy_title(
+                "笑都区人民政府2023年政府信息公开工作年度报告",
+                Some("笑都区人民政府"),
+                Some("殷都区人民政府")
+            ),
+            format!("殷都区人民政府{end}")
+        );
+        assert_eq!(
+            tidy_title("某局2023年度政府信息公开工作报告", None, None),
+            "某局2023年度政府信息公开工作报告",
+            "another wording stays"
+        );
         assert_eq!(
             parse_date("二人〇二五年三月三日").as_deref(),
             Some("2025-03-03")

@@ -16,6 +16,10 @@ use tesseract_rs::{TessPageIteratorLevel, TessPageSegMode, TesseractAPI};
 pub enum ReadKind {
     /// Chinese text: labels, titles, dates (one or more lines).
     Text,
+    /// One line of prose, read as it stands without looking for its layout (faster,
+    /// and it reads a bold heading that layout analysis takes for a picture), with no
+    /// alternatives kept.
+    Line,
     /// A number: digits, a decimal point, a minus sign.
     Number,
 }
@@ -124,6 +128,17 @@ impl TextReader for TesseractReader {
             return Ok(read_number(self.digits, image));
         }
         let api = &self.text;
+        let line = kind == ReadKind::Line;
+        let mode = if line {
+            TessPageSegMode::PSM_RAW_LINE
+        } else {
+            TessPageSegMode::PSM_SINGLE_BLOCK
+        };
+        api.set_page_seg_mode(mode).map_err(ocr_err)?;
+        // Prose lines need no alternatives (nothing is repaired from them), which the
+        // recognizer otherwise spends time keeping.
+        api.set_variable("lstm_choice_mode", if line { "0" } else { "2" })
+            .map_err(ocr_err)?;
         let (w, h) = (image.width() as i32, image.height() as i32);
         api.set_image(image.as_raw(), w, h, 1, w).map_err(ocr_err)?;
         api.set_source_resolution(dpi as i32).map_err(ocr_err)?;
@@ -136,7 +151,7 @@ impl TextReader for TesseractReader {
         Ok(Reading {
             text: text.trim().to_string(),
             confidence: confidence.clamp(0.0, 1.0),
-            symbols: text_symbols(api),
+            symbols: if line { Vec::new() } else { text_symbols(api) },
             from_text_layer: false,
         })
     }

@@ -148,11 +148,14 @@ fn heading_of(text: &str) -> Option<(usize, f32)> {
     }
 }
 
-/// The geometry of one page's body text: its left and right margins and line height.
+/// The geometry of body text: its left and right margins and line height, from
+/// `full` lines that run margin to margin.
+#[derive(Clone)]
 struct Margins {
     left: i32,
     right: i32,
     line: i32,
+    full: usize,
 }
 
 fn margins(lines: &[&Line]) -> Margins {
@@ -169,6 +172,7 @@ fn margins(lines: &[&Line]) -> Margins {
         left: full.get(full.len() / 2).map_or(0, |l| l.bbox.x0),
         right: full.iter().map(|l| l.bbox.x1).max().unwrap_or(0),
         line: heights.get(heights.len() / 2).copied().unwrap_or(1).max(1),
+        full: full.len(),
     }
 }
 
@@ -182,19 +186,22 @@ pub fn assemble(lines: &[Line]) -> Prose {
         .collect();
     let mut pages: Vec<usize> = lines.iter().map(|l| l.page).collect();
     pages.dedup();
+    // A page's own margins where it has body text enough to show them (scans shift a
+    // little from page to page); else the whole report's.
+    let everywhere = margins(&lines);
     let page_margins: Vec<(usize, Margins)> = pages
         .iter()
         .map(|&p| {
             let on: Vec<&Line> = lines.iter().copied().filter(|l| l.page == p).collect();
-            (p, margins(&on))
+            let m = margins(&on);
+            (p, if m.full >= 5 { m } else { everywhere.clone() })
         })
         .collect();
     let margins_of = |p: usize| {
-        &page_margins
+        page_margins
             .iter()
             .find(|m| m.0 == p)
-            .unwrap_or(&page_margins[0])
-            .1
+            .map_or(&everywhere, |m| &m.1)
     };
 
     // The title: the first page's opening lines set larger than its body text.
@@ -284,15 +291,16 @@ pub fn assemble(lines: &[Line]) -> Prose {
     prose
 }
 
-/// A heading as printed, without its number (三、) and spaces.
+/// A heading as printed, without its number (三、, or what OCR made of it: 人六、, 入、)
+/// and spaces.
 fn without_number(text: &str) -> String {
     let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let rest = HEADINGS
-        .iter()
-        .find_map(|(n, _)| t.strip_prefix(n))
-        .and_then(|r| r.strip_prefix(['、', '.', '．', '，', ',']))
-        .unwrap_or(&t);
-    rest.to_string()
+    let cut = t
+        .char_indices()
+        .take(4)
+        .find(|(_, c)| matches!(c, '、' | '.' | '．' | '，' | ','))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    t[cut..].to_string()
 }
 
 /// `lines` as paragraphs, one a line of the result.
@@ -423,6 +431,14 @@ mod tests {
         );
         assert!(is_page_furniture("- 3 -") && !is_page_furniture("无。"));
         assert!(is_page_furniture("第二十条第（一）项"));
+        assert_eq!(
+            without_number("人六、其他需要报告的事项"),
+            "其他需要报告的事项"
+        );
+        assert_eq!(
+            without_number("收到和处理政府信息公开申请情况"),
+            "收到和处理政府信息公开申请情况"
+        );
     }
 
     #[test]

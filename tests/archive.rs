@@ -401,3 +401,36 @@ fn consecutive_years_of_one_body_are_checked_across_reports() {
     let jsonl = export(&db, "jsonl");
     assert!(jsonl.contains("cross_year.carried_over.total"));
 }
+
+#[test]
+fn search_finds_a_phrase_of_a_section_and_nothing_for_an_absent_one() {
+    let db = reference();
+    let phrase = "存在问题。我中心政府信息公开工作";
+    let out = run(nianbao().args(["search", "--db"]).arg(db).arg(phrase));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let hits: Vec<&str> = text.lines().collect();
+    assert_eq!(hits.len(), 8, "each digital copy once: {text}");
+    for h in &hits {
+        let fields: Vec<&str> = h.split('\t').collect();
+        assert!(fields[0].contains("digital-"), "{h}");
+        assert_eq!(fields[1], "盐池县机关事务服务中心");
+        assert_eq!(fields[2], "2021");
+        assert_eq!(fields[3], "五、存在的主要问题及改进情况");
+        assert!(fields[4].contains(&format!("【{phrase}】")), "{h}");
+    }
+    let short = run(nianbao().args(["search", "--db"]).arg(db).arg("中心"));
+    assert!(short.status.success());
+    assert!(String::from_utf8_lossy(&short.stdout).contains("【中心】"));
+    let absent = run(nianbao()
+        .args(["search", "--db"])
+        .arg(db)
+        .arg("此短语不在任何报告中"));
+    assert_eq!(absent.status.code(), Some(1));
+    assert!(absent.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&absent.stderr).contains("no section holds"));
+}
