@@ -76,40 +76,6 @@ pub fn text_lines(ink: &InkMask, region: PixelBox, dpi: u32) -> Vec<PixelBox> {
         .collect()
 }
 
-/// The ink of `gray` as dark as print: a seal stamped over the closing lines (on a
-/// gray scan its red is already gray) is paler, and left in it joins those lines into
-/// one block. Print's level is the darkest fifth of the ink; paper is the page's
-/// median; the cut is halfway.
-pub fn print_mask(gray: &GrayImage, ink: &InkMask) -> InkMask {
-    let mut hist = [0usize; 256];
-    let mut page = [0usize; 256];
-    for (x, y, p) in gray.enumerate_pixels() {
-        page[p.0[0] as usize] += 1;
-        if ink.get(x, y) {
-            hist[p.0[0] as usize] += 1;
-        }
-    }
-    let level = |h: &[usize; 256], share: f32| {
-        let total: usize = h.iter().sum();
-        let mut seen = 0;
-        h.iter()
-            .position(|n| {
-                seen += n;
-                seen as f32 >= total as f32 * share
-            })
-            .unwrap_or(255) as u8
-    };
-    let (print, paper) = (level(&hist, 0.2) as u32, level(&page, 0.5) as u32);
-    let cut = (print + paper) / 2;
-    let mut out = InkMask::new(ink.width, ink.height);
-    for (x, y, p) in gray.enumerate_pixels() {
-        if ink.get(x, y) && p.0[0] as u32 <= cut {
-            out.set(x, y, true);
-        }
-    }
-    out
-}
-
 /// `img` with everything paler than its print made paper: a seal stamped over a line
 /// (on a gray scan its red is already gray) is paler than the ink of the text under
 /// it. Print is the darkest few percent of the crop; paper its median.

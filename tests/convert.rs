@@ -1,20 +1,17 @@
 //! Integration tests: fixtures converted with the real pdfium and Tesseract, cell
 //! values checked against truth, and the command's handling of bad input.
 
+mod support;
+
 use nianbao::model::Document;
 use nianbao::ocr::{find_tessdata, TesseractReader};
 use nianbao::rasterize::PdfiumRasterizer;
 use nianbao::{Engine, EngineOptions};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-}
+use support::fixture;
 
 /// pdfium binds once per process; every test shares it.
 fn pdfium() -> &'static PdfiumRasterizer {
