@@ -28,7 +28,8 @@ struct Cli {
 enum Command {
     /// Convert reports (scanned or born-digital PDF, PNG, JPEG, TIFF) into the JSON of
     /// report-model.md: every table cell with its value, what OCR read, a confidence,
-    /// its page and pixel box, plus the format's arithmetic checks and a review queue.
+    /// its page and pixel box, plus the format's arithmetic checks and a review queue,
+    /// and the prose around the tables (preamble, the six sections, title, date).
     ///
     /// Examples:
     ///   nianbao convert report.pdf > report.json
