@@ -227,13 +227,12 @@ fn iso_date(t: &str) -> Option<String> {
     found
 }
 
-/// Month and day from what follows 年 up to 日: 1月19日, or with one character
-/// misread among them (3月3上日, 2蝇9日 where 月 was lost): two runs of numerals.
+/// Month and day from what follows 年 up to 日: 1月19日, or with a character misread
+/// among them (3月3上日, 2蝇9日 or 2日9上日 where 月 was lost): two runs of numerals.
 fn month_day(tail: &str) -> Option<(u32, u32)> {
-    let (md, _) = tail.split_once('日')?;
-    if md.chars().count() > 7 {
-        return None;
-    }
+    // The last 日 close after 年: 月 misread as 日 (2日9上日) leaves one before it.
+    let near: String = tail.chars().take(8).collect();
+    let md = &near[..near.rfind('日')?];
     let is_numeral = |c: char| c == '十' || cn_number(&c.to_string()).is_some();
     let runs: Vec<String> = md
         .split(|c: char| !is_numeral(c))
