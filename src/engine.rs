@@ -279,8 +279,7 @@ impl<'a> Engine<'a> {
         Ok(out)
     }
 
-    /// Stage 6: title, organization, year and published date: the title is read above
-    /// the report's first table, the date below its last, on the first and last pages.
+    /// Stage 6: title, organization and year, read above the report's first table.
     pub fn report_fields(
         &self,
         pages: &[PreparedPage],
@@ -320,30 +319,40 @@ impl<'a> Engine<'a> {
                 fields::tidy_title(&title, read_org.as_deref(), f.organization.as_deref())
             });
         }
-        if let Some(last) = pages.last() {
-            let (w, h) = (last.gray.width() as i32, last.gray.height() as i32);
-            let below = tables
-                .iter()
-                .filter(|t| t.page == last.number)
-                .flat_map(|t| {
-                    t.cells
-                        .iter()
-                        .filter(|c| c.page == last.number)
-                        .map(|c| c.bbox.y1)
-                })
-                .max()
-                .unwrap_or(0);
-            let lines =
-                fields::text_lines(&last.ink, PixelBox::from_corners(0, below, w, h), last.dpi);
-            let tail: Vec<PixelBox> = lines.iter().rev().take(3).rev().copied().collect();
-            let read: Vec<String> = self
-                .read_lines(last, &tail, ReadKind::Text, reader)?
-                .into_iter()
-                .map(|r| r.text)
-                .collect();
-            f.published = fields::parse_date(&read.join("\n"));
-        }
         Ok(f)
+    }
+
+    /// The date in the last lines under the last table: where the report's date is
+    /// when its prose is not read.
+    pub fn date_under_tables(
+        &self,
+        pages: &[PreparedPage],
+        tables: &[Table],
+        reader: &mut dyn TextReader,
+    ) -> Result<Option<String>> {
+        let Some(last) = pages.last() else {
+            return Ok(None);
+        };
+        let (w, h) = (last.gray.width() as i32, last.gray.height() as i32);
+        let below = tables
+            .iter()
+            .filter(|t| t.page == last.number)
+            .flat_map(|t| {
+                t.cells
+                    .iter()
+                    .filter(|c| c.page == last.number)
+                    .map(|c| c.bbox.y1)
+            })
+            .max()
+            .unwrap_or(0);
+        let lines = fields::text_lines(&last.ink, PixelBox::from_corners(0, below, w, h), last.dpi);
+        let tail: Vec<PixelBox> = lines.iter().rev().take(3).rev().copied().collect();
+        let read: Vec<String> = self
+            .read_lines(last, &tail, ReadKind::Text, reader)?
+            .into_iter()
+            .map(|r| r.text)
+            .collect();
+        Ok(fields::parse_date(&read.join("\n")))
     }
 
     /// Stage 7: the prose outside the tables, line by line in reading order — from the
@@ -516,11 +525,13 @@ impl<'a> Engine<'a> {
         } else {
             self.read_prose(&pages, &tables, reader)?
         };
-        // The closing date read with the prose is the one after the last section; the
-        // lines under the last table are the fallback.
-        if let Some(date) = prose.published() {
-            report.published = Some(date);
-        }
+        // The date closes the prose; where the prose has none (or was not read), it
+        // is looked for under the last table — read only then, not twice.
+        report.published = match prose.published() {
+            Some(date) => Some(date),
+            None if !tables.is_empty() => self.date_under_tables(&pages, &tables, reader)?,
+            None => None,
+        };
         let mut document = Document {
             model: MODEL_NAME,
             model_version: MODEL_VERSION,
