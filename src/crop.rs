@@ -236,6 +236,26 @@ fn blobs_in(erased: &GrayImage, ink: &InkMask, r: PixelBox) -> Vec<Blob> {
     blobs::find(r, |x, y| ink.get(x, y) && erased.get_pixel(x, y).0[0] < 255)
 }
 
+/// `area` of `img` widened by `margin` on every side and kept inside the image, with
+/// the box it covers; `None` when none of it is inside.
+pub fn cut(img: &GrayImage, area: PixelBox, margin: i32) -> Option<(PixelBox, GrayImage)> {
+    let b = area
+        .inset(-margin, -margin)
+        .clamp_to(img.width(), img.height());
+    if b.is_empty() {
+        return None;
+    }
+    let crop = image::imageops::crop_imm(
+        img,
+        b.x0 as u32,
+        b.y0 as u32,
+        b.width() as u32,
+        b.height() as u32,
+    )
+    .to_image();
+    Some((b, crop))
+}
+
 /// The image OCR reads: the text's box with dust whitened (faint strokes kept as they
 /// are, for OCR to judge), padded, scaled so glyphs are about `target_glyph_px` tall.
 /// Returns the image and its effective dpi.
@@ -246,23 +266,7 @@ pub fn render(
     kind: ReadKind,
     opts: &CropOptions,
 ) -> Option<(GrayImage, u32)> {
-    let content = cell.content?;
-    let margin = 2;
-    let b = PixelBox::from_corners(
-        content.x0 - margin,
-        content.y0 - margin,
-        content.x1 + margin,
-        content.y1 + margin,
-    )
-    .clamp_to(erased.width(), erased.height());
-    let mut crop = image::imageops::crop_imm(
-        erased,
-        b.x0 as u32,
-        b.y0 as u32,
-        b.width() as u32,
-        b.height() as u32,
-    )
-    .to_image();
+    let (b, mut crop) = cut(erased, cell.content?, 2)?;
     for blob in &cell.dust {
         for &(x, y) in &blob.pixels {
             if b.contains_point(x as i32, y as i32) {

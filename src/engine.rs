@@ -462,22 +462,9 @@ impl<'a> Engine<'a> {
             else {
                 continue;
             };
-            let pad = (page.dpi / 20) as i32;
-            let b = l
-                .bbox
-                .inset(-pad, -pad)
-                .clamp_to(page.gray.width(), page.gray.height());
-            if b.is_empty() {
+            let Some((_, crop)) = crop::cut(&page.gray, l.bbox, (page.dpi / 20) as i32) else {
                 continue;
-            }
-            let crop = image::imageops::crop_imm(
-                &page.gray,
-                b.x0 as u32,
-                b.y0 as u32,
-                b.width() as u32,
-                b.height() as u32,
-            )
-            .to_image();
+            };
             let read = reader.read(&fields::keep_darkest(&crop), page.dpi, ReadKind::Text)?;
             log::debug!("closing re-read: {:?}", read.text);
             for text in read.text.lines().filter(|t| !t.trim().is_empty()) {

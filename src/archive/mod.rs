@@ -279,20 +279,9 @@ pub(crate) fn png_crop(
     area: PixelBox,
     margin: i32,
 ) -> std::result::Result<Option<(PixelBox, Vec<u8>)>, image::ImageError> {
-    let b = area
-        .inset(-margin, -margin)
-        .clamp_to(img.width(), img.height());
-    if b.is_empty() {
+    let Some((b, crop)) = crate::crop::cut(img, area, margin) else {
         return Ok(None);
-    }
-    let crop = image::imageops::crop_imm(
-        img,
-        b.x0 as u32,
-        b.y0 as u32,
-        b.width() as u32,
-        b.height() as u32,
-    )
-    .to_image();
+    };
     let mut png = Vec::new();
     crop.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
     Ok(Some((b, png)))
