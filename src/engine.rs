@@ -328,6 +328,7 @@ impl<'a> Engine<'a> {
         &self,
         pages: &[PreparedPage],
         tables: &[Table],
+        year: Option<i32>,
         reader: &mut dyn TextReader,
     ) -> Result<Option<String>> {
         let Some(last) = pages.last() else {
@@ -352,7 +353,7 @@ impl<'a> Engine<'a> {
             .into_iter()
             .map(|r| r.text)
             .collect();
-        Ok(fields::parse_date(&read.join("\n")))
+        Ok(fields::parse_date(&read.join("\n"), year))
     }
 
     /// Stage 7: the prose outside the tables, line by line in reading order — from the
@@ -362,6 +363,7 @@ impl<'a> Engine<'a> {
         &self,
         pages: &[PreparedPage],
         tables: &[Table],
+        year: Option<i32>,
         reader: &mut dyn TextReader,
     ) -> Result<Prose> {
         let mut lines = Vec::new();
@@ -439,7 +441,7 @@ impl<'a> Engine<'a> {
             log::debug!("prose line p{} {:?}: {}", l.page, l.bbox, l.text);
         }
         let mut prose = prose::assemble(&lines);
-        if prose.published().is_none() {
+        if prose.published(year).is_none() {
             self.reread_closing(pages, &mut prose.closing, reader)?;
         }
         Ok(prose)
@@ -510,13 +512,15 @@ impl<'a> Engine<'a> {
         let prose = if self.options.tables_only {
             Prose::default()
         } else {
-            self.read_prose(&pages, &tables, reader)?
+            self.read_prose(&pages, &tables, report.year, reader)?
         };
         // The date closes the prose; where the prose has none (or was not read), it
         // is looked for under the last table — read only then, not twice.
-        report.published = match prose.published() {
+        report.published = match prose.published(report.year) {
             Some(date) => Some(date),
-            None if !tables.is_empty() => self.date_under_tables(&pages, &tables, reader)?,
+            None if !tables.is_empty() => {
+                self.date_under_tables(&pages, &tables, report.year, reader)?
+            }
             None => None,
         };
         let mut document = Document {

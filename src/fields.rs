@@ -195,9 +195,14 @@ pub fn tidy_title(title: &str, read_org: Option<&str>, org: Option<&str>) -> Str
 }
 
 /// The last date in `text` as `YYYY-MM-DD`, Arabic or Chinese numerals.
-pub fn parse_date(text: &str) -> Option<String> {
+///
+/// `report_year` is the year the report covers; the regulation has it published in the
+/// next one (every bench truth is), so a year read with one numeral lost, misread or
+/// blotted (二二二年, 二〇二站年, 三O三一年) is taken as that year when it is one
+/// numeral's change away from it — never from nothing.
+pub fn parse_date(text: &str, report_year: Option<i32>) -> Option<String> {
     let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    iso_date(&t).or_else(|| cn_date(&t))
+    iso_date(&t).or_else(|| cn_date(&t, report_year))
 }
 
 /// The last date written with digits and dashes, slashes or dots (2022-01-19).
@@ -230,10 +235,21 @@ fn iso_date(t: &str) -> Option<String> {
 /// Month and day from what follows 年 up to 日: 1月19日, or with a character misread
 /// among them (3月3上日, 2蝇9日 or 2日9上日 where 月 was lost): two runs of numerals.
 fn month_day(tail: &str) -> Option<(u32, u32)> {
+    let is_numeral = |c: char| c == '十' || cn_number(&c.to_string()).is_some();
     // The last 日 close after 年: 月 misread as 日 (2日9上日) leaves one before it.
     let near: String = tail.chars().take(8).collect();
-    let md = &near[..near.rfind('日')?];
-    let is_numeral = |c: char| c == '十' || cn_number(&c.to_string()).is_some();
+    let md = match near.rfind('日') {
+        Some(at) => &near[..at],
+        // 日 itself misread (16记, 16巨): taken only as the text's last character,
+        // right after the day's numerals.
+        None if tail.chars().count() <= 6 => {
+            let mut back = tail.chars().rev();
+            let (last, day_end) = (back.next()?, back.next()?);
+            (!is_numeral(last) && is_numeral(day_end))
+                .then(|| &tail[..tail.len() - last.len_utf8()])?
+        }
+        None => return None,
+    };
     let runs: Vec<String> = md
         .split(|c: char| !is_numeral(c))
         .filter(|r| !r.is_empty())
@@ -248,26 +264,14 @@ fn month_day(tail: &str) -> Option<(u32, u32)> {
 }
 
 /// The last date written 2022年1月19日 (or in Chinese numerals).
-fn cn_date(t: &str) -> Option<String> {
+fn cn_date(t: &str, report_year: Option<i32>) -> Option<String> {
     let mut found = None;
     let mut rest = t;
     while let Some(y_at) = rest.find('年') {
         let head = &rest[..y_at];
         let tail = &rest[y_at + '年'.len_utf8()..];
-        // The year's last four numerals: a seal's mark read among them (二人〇二五) is
-        // passed over, at most two such.
-        let year_text: String = head
-            .chars()
-            .rev()
-            .take(6)
-            .filter(|c| cn_number(&c.to_string()).is_some())
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
         let date = (|| {
-            let year = cn_number(&year_text).filter(|y| (2000..=2100).contains(y))?;
+            let year = read_year(head).or_else(|| near_year(head, report_year? + 1))?;
             let (month, day) = month_day(tail)?;
             Some(format!("{year:04}-{month:02}-{day:02}"))
         })();
@@ -277,6 +281,76 @@ fn cn_date(t: &str) -> Option<String> {
         rest = tail;
     }
     found
+}
+
+/// The year ending `head`: its last four numerals, a seal's mark read among them
+/// (二人〇二五) passed over, at most two such.
+fn read_year(head: &str) -> Option<u32> {
+    let year_text: String = head
+        .chars()
+        .rev()
+        .take(6)
+        .filter(|c| cn_number(&c.to_string()).is_some())
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    cn_number(&year_text).filter(|y| (2000..=2100).contains(y))
+}
+
+/// `expected` when the end of `head` reads as it, written in either numerals, give or
+/// take one numeral lost, added or blotted; 二 and 三 or 一, which a stroke more or
+/// less turns into each other, count half.
+fn near_year(head: &str, expected: i32) -> Option<u32> {
+    let arabic: Vec<char> = format!("{expected:04}").chars().collect();
+    let chinese: Vec<char> = arabic
+        .iter()
+        .map(|&d| {
+            "〇一二三四五六七八九"
+                .chars()
+                .nth(d as usize - '0' as usize)
+                .unwrap_or(d)
+        })
+        .collect();
+    let end: Vec<char> = head.chars().rev().take(6).collect::<Vec<_>>();
+    let end: Vec<char> = end.into_iter().rev().collect();
+    let best = [arabic, chinese]
+        .iter()
+        .map(|want| suffix_distance(&end, want))
+        .fold(f32::INFINITY, f32::min);
+    (best <= 1.0).then_some(expected as u32)
+}
+
+/// Edit distance between `want` and the best-matching end of `read` (what comes
+/// before that end is free): the cost of reading `want` as the year's last characters.
+fn suffix_distance(read: &[char], want: &[char]) -> f32 {
+    let sub = |a: char, b: char| -> f32 {
+        let (x, y) = (cn_number(&a.to_string()), cn_number(&b.to_string()));
+        match (x, y) {
+            _ if a == b => 0.0,
+            (Some(x), Some(y)) if x == y => 0.0,
+            (Some(x), Some(y)) if [(1, 2), (2, 3)].contains(&(x.min(y), x.max(y))) => 0.5,
+            _ => 1.0,
+        }
+    };
+    // Aligned backwards from the end of both: d[i][j] = cost of the last i of `read`
+    // against the last j of `want`.
+    let (n, m) = (read.len(), want.len());
+    let mut d = vec![vec![0.0f32; m + 1]; n + 1];
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j as f32;
+    }
+    for i in 1..=n {
+        d[i][0] = i as f32;
+        for j in 1..=m {
+            let (a, b) = (read[n - i], want[m - j]);
+            d[i][j] = (d[i - 1][j - 1] + sub(a, b))
+                .min(d[i - 1][j] + 1.0)
+                .min(d[i][j - 1] + 1.0);
+        }
+    }
+    (0..=n).map(|i| d[i][m]).fold(f32::INFINITY, f32::min)
 }
 
 /// `2021`, `二〇二一`, `十二`, `二十九`, `3` → numbers; OCR's O and o count as zero.
@@ -367,19 +441,22 @@ mod tests {
     #[test]
     fn dates_in_both_numeral_styles() {
         assert_eq!(
-            parse_date("殷都区人民政府办公室\n2022年1月19日").as_deref(),
+            parse_date("殷都区人民政府办公室\n2022年1月19日", None).as_deref(),
             Some("2022-01-19")
         );
         assert_eq!(
-            parse_date("二〇二二年一月十九日").as_deref(),
+            parse_date("二〇二二年一月十九日", None).as_deref(),
             Some("2022-01-19")
         );
         assert_eq!(
-            parse_date("二O二三年十二月三十一日").as_deref(),
+            parse_date("二O二三年十二月三十一日", None).as_deref(),
             Some("2023-12-31")
         );
-        assert_eq!(parse_date("无其他需要报告的事项。"), None);
-        assert_eq!(parse_date("2022-01-19").as_deref(), Some("2022-01-19"));
+        assert_eq!(parse_date("无其他需要报告的事项。", None), None);
+        assert_eq!(
+            parse_date("2022-01-19", None).as_deref(),
+            Some("2022-01-19")
+        );
         let end = "2023年政府信息公开工作年度报告";
         assert_eq!(
             tidy_title("泰兴区人社局2023年政府信息公开工作年席报千", None, None),
@@ -403,13 +480,42 @@ mod tests {
             "another wording stays"
         );
         assert_eq!(
-            parse_date("二人〇二五年三月三日").as_deref(),
+            parse_date("二人〇二五年三月三日", None).as_deref(),
             Some("2025-03-03")
         );
         assert_eq!(
-            parse_date("发布日期：2024/1/16").as_deref(),
+            parse_date("发布日期：2024/1/16", None).as_deref(),
             Some("2024-01-16")
         );
-        assert_eq!(parse_date("电话0991-1234567"), None);
+        assert_eq!(parse_date("电话0991-1234567", None), None);
+    }
+
+    #[test]
+    fn a_year_one_numeral_off_the_next_one_is_taken_only_with_the_report_year() {
+        let cases = [
+            (
+                "阿合奇县人民政府二二二年一月十九日",
+                2021,
+                Some("2022-01-19"),
+            ),
+            (
+                "西阳市科学技术局二〇二站年三月三日",
+                2024,
+                Some("2025-03-03"),
+            ),
+            ("三O三一年三月八日", 2020, Some("2021-03-08")),
+            ("和田地区民政局2024年1月16记", 2023, Some("2024-01-16")),
+            // Two numerals off, or nothing of a year read: no date.
+            ("二〇站站年三月三日", 2024, None),
+            ("区站玛基年示月干九日", 2021, None),
+            // A year read whole stands, even against the report's.
+            ("二〇二三年一月五日", 2021, Some("2023-01-05")),
+            // A misread 日 counts only at the very end.
+            ("2024年1月16记录在案", 2023, None),
+        ];
+        for (text, year, want) in cases {
+            assert_eq!(parse_date(text, Some(year)).as_deref(), want, "{text}");
+        }
+        assert_eq!(parse_date("二二二年一月十九日", None), None);
     }
 }

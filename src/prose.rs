@@ -37,10 +37,11 @@ pub struct Prose {
 }
 
 impl Prose {
-    /// The date the report was issued, from its closing lines.
-    pub fn published(&self) -> Option<String> {
+    /// The date the report was issued, from its closing lines; `report_year` as
+    /// [`parse_date`] takes it.
+    pub fn published(&self, report_year: Option<i32>) -> Option<String> {
         let text: Vec<&str> = self.closing.iter().map(|l| l.text.as_str()).collect();
-        parse_date(&text.join("\n"))
+        parse_date(&text.join("\n"), report_year)
     }
 }
 
@@ -259,7 +260,7 @@ pub fn assemble(lines: &[Line]) -> Prose {
                 let l = body[cut - 1];
                 let m = margins_of(l.page);
                 let right_set = l.bbox.x0 > m.left + (m.right - m.left) / 3;
-                if right_set || parse_date(&l.text).is_some() {
+                if right_set || parse_date(&l.text, None).is_some() {
                     cut -= 1;
                 } else {
                     break;
@@ -407,7 +408,7 @@ mod tests {
         assert_eq!(p.sections[5].text, "无其他需要报告的事项。");
         let closing: Vec<&str> = p.closing.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(closing, ["某某县人民政府", "2022年1月19日"]);
-        assert_eq!(p.published().as_deref(), Some("2022-01-19"));
+        assert_eq!(p.published(None).as_deref(), Some("2022-01-19"));
     }
 
     #[test]
