@@ -93,9 +93,12 @@ pub fn split_stacked_labels(
         let (x0, y0, y1) = b.unwrap_or((i32::MAX, i32::MAX, i32::MIN));
         *b = Some((x0.min(c.bbox.x0), y0.min(c.bbox.y0), y1.max(c.bbox.y1)));
     }
-    // A row's own run: nearly as many values as the fullest row.
-    let full = counts.iter().copied().max().unwrap_or(0);
-    let own_run = |r: usize| counts[r] >= 2 && counts[r] * 4 >= full * 3;
+    // A row's own run: nearly as many values as the fullest row under the same label
+    // (not of the whole grid: a longer table's row ruled into it sets no measure here).
+    let own_run = |r: usize, span: &std::ops::Range<usize>| {
+        let full = counts[span.clone()].iter().copied().max().unwrap_or(0);
+        counts[r] >= 2 && counts[r] * 4 >= full * 3
+    };
     let texts: Vec<&GridCell> = grid
         .cells
         .iter()
@@ -114,8 +117,9 @@ pub fn split_stacked_labels(
     let mut split_any = false;
     for (cell, &kind) in grid.cells.iter().zip(kinds) {
         let rows: Vec<(usize, i32, i32)> = if kind == ReadKind::Text && cell.row_span > 1 {
-            (cell.row..cell.row + cell.row_span)
-                .filter(|&r| own_run(r))
+            let span = cell.row..cell.row + cell.row_span;
+            span.clone()
+                .filter(|&r| own_run(r, &span))
                 .filter_map(|r| bands[r].map(|(x0, y0, y1)| (r, x0, y0, y1)))
                 .filter(|&(r, x0, _, _)| x0 >= cell.bbox.center().0 && is_leaf(cell, r, x0))
                 .map(|(r, _, y0, y1)| (r, y0, y1))
@@ -395,7 +399,19 @@ pub fn map_tables_for_year(tables: &[ReadTable], year: Option<i32>) -> Vec<Table
         return Vec::new();
     };
     let mut out: Vec<Table> = Vec::new();
-    for (oi, ei, by_order) in fill_by_order(&obs, &exp, &pairs) {
+    let placed = fill_by_order(&obs, &exp, &pairs);
+    for (i, o) in obs.iter().enumerate() {
+        let row = placed.iter().find(|p| p.0 == i).map(|p| match exp[p.1] {
+            Expected::Row(spec, row) => format!("{}.{}", spec.id, row.id),
+            Expected::Reviews => "reviews_litigation".into(),
+        });
+        log::debug!(
+            "row {i} {:?} ({} values) -> {row:?}",
+            o.leaf,
+            o.values.len()
+        );
+    }
+    for (oi, ei, by_order) in placed {
         let o = &obs[oi];
         let (table_id, tpl, cells) = match exp[ei] {
             Expected::Reviews => (

@@ -378,6 +378,24 @@ fn a_label_over_rows_with_their_own_values_is_cut_per_row_but_a_heading_is_not()
     );
     // With every label on its own row there is nothing to cut.
     assert!(split_stacked_labels(&split, &split_kinds).is_none());
+
+    // A longer row ruled into the same grid below (the review table's fifteen values
+    // under the applications table) sets no measure for the rows of the stacked label.
+    let mut long = grid.clone();
+    let mut long_kinds = kinds.clone();
+    for k in 0..8 {
+        long.cells.push(cell(
+            4,
+            2 + k,
+            1,
+            (200 + k as i32 * 25, 160, 225 + k as i32 * 25, 200),
+        ));
+        long_kinds.push(Number);
+    }
+    long.n_rows = 5;
+    long.n_cols = 10;
+    let (cut, _) = split_stacked_labels(&long, &long_kinds).expect("still cut");
+    assert_eq!(cut.cells.len(), long.cells.len() + 1);
 }
 
 #[test]
