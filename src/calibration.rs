@@ -10,7 +10,7 @@
 
 use crate::checks::{CellRef, Identity};
 use crate::layout::runs_together;
-use crate::model::{Cell, Check, Status, Table};
+use crate::model::{Cell, Check, Doubt, Status, Table};
 use crate::repair::RepairOptions;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -80,12 +80,14 @@ impl Calibration {
 /// by the smaller of the share of its table's cells read surely and the share of its
 /// row's cells that hold one number; every other cell by its read confidence.
 pub fn score(evidence: Evidence, cell: &Cell, table: &Table) -> f32 {
-    if evidence != Evidence::Placed {
-        return cell.confidence;
+    match evidence {
+        Evidence::Placed => {}
+        Evidence::Failed => return cell.confidence_in_place(),
+        _ => return cell.confidence,
     }
     // Sure by the bar repair sets for reads that may determine another cell.
     let bar = RepairOptions::default().sure_read;
-    let table_sure = share(table.cells.iter(), |c| c.confidence >= bar);
+    let table_sure = share(table.cells.iter(), |c| c.confidence_in_place() >= bar);
     let row: Vec<&Cell> = table.cells.iter().filter(|c| c.row == cell.row).collect();
     let row_numbers = share(row.iter().copied(), |c| {
         (c.value.is_some() && !runs_together(&c.text)) || c.text.trim().is_empty()
@@ -106,38 +108,54 @@ fn share<'a>(cells: impl Iterator<Item = &'a Cell>, good: impl Fn(&Cell) -> bool
     k as f32 / n.max(1) as f32
 }
 
-/// The evidence for each cell that some evaluated identity covers; a cell absent from
-/// the map is [`Evidence::Unchecked`] (or repaired, which its status says).
-pub fn evidence_by_cell(results: &[(Identity, Check)]) -> HashMap<CellRef, Evidence> {
-    let mut out: HashMap<CellRef, Evidence> = HashMap::new();
+/// What the evaluated identities say of one cell.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Sums {
+    /// One of them fails.
+    pub failed: bool,
+    /// One of them holds.
+    pub held: bool,
+    /// One that also sums cells of other rows holds: a sum down the cell's column,
+    /// which a value put in the wrong column would break.
+    pub held_across_rows: bool,
+}
+
+/// What the identities say of each cell that some evaluated one covers.
+pub fn evidence_by_cell(results: &[(Identity, Check)]) -> HashMap<CellRef, Sums> {
+    let mut out: HashMap<CellRef, Sums> = HashMap::new();
     for (id, check) in results {
+        let first_row = id.cells().next().map(|r| r.1);
+        let across_rows = id.cells().any(|r| Some(r.1) != first_row);
         for r in id.cells() {
-            let e = out.entry(*r).or_insert(Evidence::Confirmed);
-            if !check.ok {
-                *e = Evidence::Failed;
-            }
+            let sums = out.entry(*r).or_default();
+            sums.failed |= !check.ok;
+            sums.held |= check.ok;
+            sums.held_across_rows |= check.ok && across_rows;
         }
     }
     out
 }
 
 /// The evidence for `cell` of table `table`: a repair says most, then a text layer, a
-/// failed sum, a guessed place, and last what the holding sums say.
-pub fn evidence_of(
-    table: &'static str,
-    cell: &Cell,
-    by_cell: &HashMap<CellRef, Evidence>,
-) -> Evidence {
+/// failed sum, a guessed place (unless a sum down its column confirms a guessed
+/// column), and last what the holding sums say.
+pub fn evidence_of(table: &'static str, cell: &Cell, by_cell: &HashMap<CellRef, Sums>) -> Evidence {
     if cell.status == Status::Repaired {
         return Evidence::Repaired;
     }
     if cell.from_text_layer {
         return Evidence::Printed;
     }
-    match by_cell.get(&(table, cell.row, cell.col)) {
-        Some(Evidence::Failed) => Evidence::Failed,
-        _ if cell.doubt.is_some() => Evidence::Placed,
-        found => found.copied().unwrap_or(Evidence::Unchecked),
+    let sums = by_cell
+        .get(&(table, cell.row, cell.col))
+        .copied()
+        .unwrap_or_default();
+    match cell.doubt {
+        _ if sums.failed => Evidence::Failed,
+        Some(Doubt::ColumnByOrder) if sums.held_across_rows => Evidence::Confirmed,
+        Some(_) => Evidence::Placed,
+        None if sums.held => Evidence::Confirmed,
+        None => Evidence::Unchecked,
     }
 }
 
@@ -166,7 +184,7 @@ mod tests {
         assert_eq!(c.probability(Evidence::Failed, 0.42), 0.42);
     }
 
-    fn cell(col: &'static str, status: Status, doubt: Option<&'static str>) -> Cell {
+    fn cell(col: &'static str, status: Status, doubt: Option<Doubt>) -> Cell {
         Cell {
             page: 1,
             status,
@@ -221,14 +239,51 @@ mod tests {
         let results = vec![(id("a", "b"), check(true)), (id("b", "c"), check(false))];
         let by_cell = evidence_by_cell(&results);
         let of = |c: Cell| evidence_of("t", &c, &by_cell);
+        let (row, column) = (Some(Doubt::RowByOrder), Some(Doubt::ColumnByOrder));
         assert_eq!(of(cell("a", Status::Ok, None)), Evidence::Confirmed);
-        assert_eq!(of(cell("a", Status::Ok, Some("guess"))), Evidence::Placed);
-        assert_eq!(of(cell("b", Status::Ok, Some("guess"))), Evidence::Failed);
+        assert_eq!(of(cell("a", Status::Ok, row)), Evidence::Placed);
+        // A sum along its own row says nothing of which column a value stands in.
+        assert_eq!(of(cell("a", Status::Ok, column)), Evidence::Placed);
+        assert_eq!(of(cell("b", Status::Ok, row)), Evidence::Failed);
         assert_eq!(of(cell("x", Status::Ok, None)), Evidence::Unchecked);
         assert_eq!(of(cell("b", Status::Repaired, None)), Evidence::Repaired);
         let mut printed = cell("b", Status::Ok, None);
         printed.from_text_layer = true;
         assert_eq!(of(printed), Evidence::Printed);
+    }
+
+    #[test]
+    fn a_holding_sum_down_its_column_confirms_a_guessed_column_not_a_guessed_row() {
+        let down = Identity {
+            rule: String::new(),
+            lhs: vec![("t", "total", "a")],
+            rhs: vec![("t", "r", "a"), ("t", "s", "a")],
+            what: "",
+        };
+        let check = |ok| Check {
+            rule: String::new(),
+            ok,
+            detail: String::new(),
+        };
+        let of = |ok, doubt| {
+            let by_cell = evidence_by_cell(&[(down.clone(), check(ok))]);
+            evidence_of("t", &cell("a", Status::Ok, Some(doubt)), &by_cell)
+        };
+        assert_eq!(of(true, Doubt::ColumnByOrder), Evidence::Confirmed);
+        assert_eq!(of(true, Doubt::RowByOrder), Evidence::Placed);
+        assert_eq!(of(false, Doubt::ColumnByOrder), Evidence::Failed);
+        // Confirmed, it is scored by its read; failing, by its read held at a guess's.
+        let mut c = cell("a", Status::Ok, Some(Doubt::ColumnByOrder));
+        c.confidence = 0.99;
+        let table = Table {
+            id: "t",
+            template: "2021",
+            page: 1,
+            bbox: Default::default(),
+            cells: vec![c.clone()],
+        };
+        assert_eq!(score(Evidence::Confirmed, &c, &table), 0.99);
+        assert_eq!(score(Evidence::Failed, &c, &table), 0.5);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::crop::CellInk;
 use crate::geometry::PixelBox;
 use crate::grid::{GridCell, TableGrid};
 use crate::labels::best_similarity;
-use crate::model::{Cell, Status, Table};
+use crate::model::{Cell, Doubt, Status, Table};
 use crate::ocr::{ReadKind, Reading, Symbol};
 use crate::template::{self, RowSpec, TableSpec, Template, ValueKind, REVIEW_COLS, REVIEW_ROWS};
 use crate::value::{parse, to_json, Parsed};
@@ -320,10 +320,6 @@ fn align(obs: &[ObservedRow], exp: &[Expected]) -> (f32, Vec<(usize, usize)>) {
     (dp[n][m], pairs)
 }
 
-/// Confidence at most for cells of a row known only by its place: its label was
-/// unreadable, but it stands where the format puts that row.
-const ORDER_ONLY_CONFIDENCE: f32 = 0.5;
-
 /// The matched pairs, plus rows placed by order: between two matched rows, when as
 /// many printed rows with the right number of values remain unmatched as the format
 /// has rows there, they are those rows, in order (a stamp or pen mark over labels).
@@ -436,10 +432,7 @@ pub fn map_tables_for_year(tables: &[ReadTable], year: Option<i32>) -> Vec<Table
         };
         table.cells.extend(cells.into_iter().map(|mut c| {
             if by_order {
-                c.confidence = c.confidence.min(ORDER_ONLY_CONFIDENCE);
-                c.doubt = c.doubt.or(Some(
-                    "the row's label was not read, so its place is inferred from the order",
-                ));
+                c.doubt = c.doubt.or(Some(Doubt::RowByOrder));
             }
             c
         }));
@@ -496,16 +489,26 @@ fn make_cell(
 /// The values of a row that should hold `n`: where fewer were found, a cell read as
 /// values run together (a rule between two cells lost) counts as those values, each
 /// in its share of the cell, as long as that makes no more than `n`.
+///
+/// A cell as wide as two that reads as no printed number (a leading 0, as in "010") is
+/// two values with the lost rule between them read as a 1: it is cut there.
 fn split_run_together(values: &[&ReadCell], n: usize) -> Vec<ReadCell> {
     let mut out: Vec<ReadCell> = values.iter().map(|c| (*c).clone()).collect();
+    let mut widths: Vec<i32> = out.iter().map(|c| c.grid.bbox.width()).collect();
+    widths.sort_unstable();
+    let usual_width = widths.get(widths.len() / 2).copied().unwrap_or(0);
     let mut i = 0;
     while i < out.len() && out.len() < n {
-        let parts: Vec<&[Symbol]> = out[i]
-            .reading
-            .symbols
+        let symbols = &out[i].reading.symbols;
+        let mut parts: Vec<&[Symbol]> = symbols
             .split(|s| s.text.trim().is_empty())
             .filter(|p| !p.is_empty())
             .collect();
+        if parts.len() < 2 && out[i].grid.bbox.width() * 2 >= usual_width * 3 {
+            if let Some(at) = lost_rule(symbols) {
+                parts = vec![&symbols[..at], &symbols[at + 1..]];
+            }
+        }
         if parts.len() < 2 || out.len() + parts.len() - 1 > n {
             i += 1;
             continue;
@@ -534,6 +537,19 @@ fn split_run_together(values: &[&ReadCell], n: usize) -> Vec<ReadCell> {
         i += taken;
     }
     out
+}
+
+/// Where a lost rule was read as a 1 in `symbols` that no printed number reads as
+/// (a leading 0 and more after it): the rule-like symbol nearest the middle.
+fn lost_rule(symbols: &[Symbol]) -> Option<usize> {
+    let text: String = symbols.iter().map(|s| s.text.as_str()).collect();
+    if symbols.len() < 3 || !text.starts_with('0') {
+        return None;
+    }
+    let rule_like = |s: &Symbol| matches!(s.text.as_str(), "1" | "|" | "l" | "I");
+    (1..symbols.len() - 1)
+        .filter(|&k| rule_like(&symbols[k]))
+        .min_by_key(|&k| (2 * k).abs_diff(symbols.len() - 1))
 }
 
 /// Whether a value cell's text holds more than one value (the reader's gap between them).
@@ -570,10 +586,9 @@ fn row_cells(o: &ObservedRow, all: &[ObservedRow], row: &'static RowSpec) -> Vec
 
 /// A cell whose column was inferred from the order of the values left in its row, some
 /// lost: if the lost one was not where assumed, every value after it is a column off,
-/// and no check may cover the row to tell. Never a sure read.
+/// and only a sum down the column can tell. Never a sure read before one does.
 fn guessed_column(mut cell: Cell) -> Cell {
-    cell.confidence = cell.confidence.min(0.5);
-    cell.doubt = Some("some of the row's values were not found, so this one's column is a guess");
+    cell.doubt = Some(Doubt::ColumnByOrder);
     cell
 }
 

@@ -78,9 +78,9 @@ pub struct Cell {
     /// Per-symbol reads with alternatives, for repair; not part of the output.
     #[serde(skip)]
     pub symbols: Vec<Symbol>,
-    /// Why the cell is in doubt beyond what OCR says, for the review queue.
+    /// Why the cell's place is in doubt beyond what OCR says of its value.
     #[serde(skip)]
-    pub doubt: Option<&'static str>,
+    pub doubt: Option<Doubt>,
     /// Taken from a PDF's text layer, not read from ink.
     #[serde(skip)]
     pub from_text_layer: bool,
@@ -112,6 +112,46 @@ impl Cell {
             doubt: None,
             from_text_layer: false,
             basis: None,
+        }
+    }
+}
+
+impl Cell {
+    /// The read's confidence, held under any sure bar when the cell's place was
+    /// inferred: a value read surely in the wrong column is no sure read of this cell.
+    pub fn confidence_in_place(&self) -> f32 {
+        match self.doubt {
+            Some(_) => self.confidence.min(PLACED_CONFIDENCE),
+            None => self.confidence,
+        }
+    }
+}
+
+/// At most this sure of a cell whose place was inferred (see [`Cell::confidence_in_place`]):
+/// half, the odds of a guess between two places.
+pub const PLACED_CONFIDENCE: f32 = 0.5;
+
+/// Why a cell's place, not its read, is in doubt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Doubt {
+    /// Its row's label was unreadable; the row stands where the format puts it. A row
+    /// shifted whole keeps every sum, so no check can confirm it.
+    RowByOrder,
+    /// Some values of its row were lost; its column follows from the order of the
+    /// rest. A sum down its column that holds confirms it.
+    ColumnByOrder,
+}
+
+impl Doubt {
+    /// The reason a person reads in the review queue.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Doubt::RowByOrder => {
+                "the row's label was not read, so its place is inferred from the order"
+            }
+            Doubt::ColumnByOrder => {
+                "some of the row's values were not found, so this one's column is a guess"
+            }
         }
     }
 }

@@ -318,7 +318,7 @@ fn fill_unreadable(
             let target = *unknown[0];
             let doubtful = id.cells().filter(|r| **r != target).any(|r| {
                 let (t, c) = index[r];
-                tables[t].cells[c].confidence < sure_read
+                tables[t].cells[c].confidence_in_place() < sure_read
             });
             if doubtful {
                 continue;

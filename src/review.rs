@@ -64,8 +64,11 @@ pub fn check_and_flag(doc: &mut Document, opts: &ReviewOptions) {
                 })
             } else if c.value.is_none() && !c.text.trim().is_empty() {
                 Some(format!("OCR read \"{}\", which is not a number", c.text))
-            } else if let Some(doubt) = c.doubt.filter(|_| c.confidence < opts.review_below) {
-                Some(doubt.to_string())
+            } else if let Some(doubt) = c
+                .doubt
+                .filter(|_| e == Evidence::Placed && c.confidence < opts.review_below)
+            {
+                Some(doubt.reason().to_string())
             } else if c.confidence < opts.review_below && c.text.trim().is_empty() {
                 Some("looks empty, but the format prints 0 for none: a faint 0 may be lost".into())
             } else if c.confidence < opts.review_below {

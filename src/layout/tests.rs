@@ -323,7 +323,7 @@ fn unreadable_label_between_known_rows_is_placed_by_order_and_doubted() {
         cell.value.as_ref().map(|v| v.to_string()).as_deref(),
         Some("8")
     );
-    assert!(cell.confidence <= 0.5);
+    assert!(cell.confidence_in_place() <= 0.5);
 }
 
 #[test]
@@ -405,7 +405,7 @@ fn values_placed_by_order_after_a_loss_are_never_sure() {
         let out = map_tables(&[table(4, &as_rows(&reviews))]);
         out.iter()
             .flat_map(|t| t.cells.iter())
-            .map(|c| (c.confidence, c.doubt.is_some()))
+            .map(|c| (c.confidence_in_place(), c.doubt.is_some()))
             .collect::<Vec<_>>()
     };
     assert!(confidences(15).iter().all(|&(p, doubt)| p > 0.9 && !doubt));
@@ -450,6 +450,43 @@ fn two_values_run_together_fill_a_short_row_and_stand_in_their_columns() {
     let pending = cells.iter().find(|c| c.col == "pending").unwrap();
     let total = cells.iter().find(|c| c.col == "total").unwrap();
     assert_eq!(pending.bbox.x1, total.bbox.x0);
+}
+
+#[test]
+fn a_lost_rule_read_as_1_between_two_values_cuts_a_double_cell_but_a_number_stays() {
+    let sym = |t: &str| crate::ocr::Symbol {
+        text: t.to_string(),
+        confidence: 0.99,
+        alternatives: Vec::new(),
+    };
+    let read = |merged: &str, wide: bool| {
+        // Fourteen review cells: two zeros came out as one cell as wide as two.
+        let mut texts: Vec<String> = vec!["0".to_string(); 14];
+        texts[5] = merged.to_string();
+        let mut t = table(4, &as_rows(&[("".to_string(), texts)]));
+        for c in t.cells.iter_mut() {
+            c.reading.symbols = c
+                .reading
+                .text
+                .chars()
+                .map(|ch| sym(&ch.to_string()))
+                .collect();
+            if wide && c.reading.text == merged {
+                c.grid.bbox.x1 += 100;
+            }
+        }
+        let out = map_tables(&[t]);
+        out.iter()
+            .flat_map(|t| t.cells.iter())
+            .map(|c| (c.text.clone(), c.doubt.is_none()))
+            .collect::<Vec<_>>()
+    };
+    let cut = read("010", true);
+    assert_eq!(cut.len(), 15);
+    assert!(cut.iter().all(|(text, sure)| text == "0" && *sure));
+    // A number as printed, or a cell of the usual width, is no such pair.
+    assert!(read("101", true).iter().any(|(text, _)| text == "101"));
+    assert!(read("010", false).iter().any(|(text, _)| text == "010"));
 }
 
 #[test]
@@ -500,6 +537,6 @@ fn a_heading_over_a_row_whose_label_was_lost_does_not_name_it() {
             cell(row).value.as_ref().map(|v| v.to_string()),
             Some(i.to_string())
         );
-        assert!(cell(row).confidence <= 0.5);
+        assert!(cell(row).confidence_in_place() <= 0.5);
     }
 }
