@@ -199,13 +199,21 @@ impl Display {
     }
 
     fn update(&mut self, p: &Progress, path: &Path, outcome: &Outcome) {
-        if let Outcome::Failed(e) | Outcome::Unreadable(e) = outcome {
+        let lines: Vec<String> = match outcome {
             // Errors about a file name it; one about the engine does not.
-            let line = if e.contains(&*path.to_string_lossy()) {
-                format!("nianbao: {e}")
-            } else {
-                format!("nianbao: {}: {e}", path.display())
-            };
+            Outcome::Failed(e) | Outcome::Unreadable(e) if e.contains(&*path.to_string_lossy()) => {
+                vec![format!("nianbao: {e}")]
+            }
+            Outcome::Failed(e) | Outcome::Unreadable(e) => {
+                vec![format!("nianbao: {}: {e}", path.display())]
+            }
+            Outcome::Converted { warnings, .. } => warnings
+                .iter()
+                .map(|w| format!("nianbao: warning: {}: {w}", path.display()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for line in lines {
             match &self.bar {
                 Some(bar) => bar.println(line),
                 None => eprintln!("{line}"),

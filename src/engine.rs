@@ -2,7 +2,7 @@
 //! checks — one method per stage plus [`Engine::convert`], the one-call shortcut.
 
 use crate::crop::{self, CellInk, CropOptions};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fields;
 use crate::geometry::PixelBox;
 use crate::grid::{self, GridCell, GridOptions, Rules, TableGrid};
@@ -12,7 +12,7 @@ use crate::normalize::{self, InkMask, NormalizeOptions};
 use crate::ocr::{ReadKind, Reading, TextReader};
 use crate::places::Places;
 use crate::prose::{self, Prose};
-use crate::rasterize::{self, PageImage, PdfRasterizer, TextChar};
+use crate::rasterize::{self, LoadOptions, PageImage, PdfRasterizer, TextChar};
 use crate::repair::{self, RepairOptions};
 use crate::review::{self, ReviewOptions};
 use crate::template::Template;
@@ -21,12 +21,11 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
 
-/// Every stage's options.
-#[derive(Clone, Debug)]
+/// Every stage's options; each stage's defaults say why they are what they are.
+#[derive(Clone, Debug, Default)]
 pub struct EngineOptions {
-    /// Resolution for rendering PDF pages that are not a single scanned image: 300 dpi
-    /// is what archives scan at and what Tesseract's models read best.
-    pub dpi: u32,
+    /// Resolution, limits and password for loading inputs.
+    pub load: LoadOptions,
     pub normalize: NormalizeOptions,
     pub grid: GridOptions,
     pub crop: CropOptions,
@@ -35,20 +34,6 @@ pub struct EngineOptions {
     /// Skip the prose (preamble and sections): off, since half of a report is prose
     /// that researchers quote and search; on saves the time of reading it.
     pub tables_only: bool,
-}
-
-impl Default for EngineOptions {
-    fn default() -> Self {
-        EngineOptions {
-            dpi: 300,
-            normalize: NormalizeOptions::default(),
-            grid: GridOptions::default(),
-            crop: CropOptions::default(),
-            repair: RepairOptions::default(),
-            review: ReviewOptions::default(),
-            tables_only: false,
-        }
-    }
 }
 
 /// A page after normalization and grid detection.
@@ -76,12 +61,84 @@ pub struct Conversion {
 }
 
 impl Conversion {
-    /// The document, or [`Error::NotAReport`] when no table of the format was found.
-    pub fn into_document(self) -> Result<Document> {
+    /// The document, with what was found, whatever was found: a file with no table of
+    /// the format gives one without tables (and [`Warning::NoReportTables`]), never
+    /// tables made up.
+    pub fn into_document(self) -> Document {
+        self.document
+    }
+
+    /// What about the whole document a person should know.
+    pub fn warnings(&self) -> Vec<Warning> {
+        let mut out = Vec::new();
         if self.document.tables.is_empty() {
-            Err(Error::NotAReport { path: self.path })
-        } else {
-            Ok(self.document)
+            out.push(Warning::NoReportTables);
+        }
+        let mapped = |t: &ReadTable| {
+            self.document.tables.iter().flat_map(|d| &d.cells).any(|c| {
+                let (x, y) = c.bbox.center();
+                c.page == t.page && t.bbox.contains_point(x, y)
+            })
+        };
+        out.extend(
+            self.read
+                .iter()
+                .filter(|t| holds_values(t) && !mapped(t))
+                .map(|t| Warning::UnmappedTable {
+                    page: t.page,
+                    bbox: t.bbox,
+                    rows: t.n_rows,
+                    cols: t.n_cols,
+                }),
+        );
+        out
+    }
+}
+
+/// Whether a table read holds rows of numbers: two rows or more with two values or
+/// more. Header rows cut off at a page's foot, a seal's ring, or a bold title whose
+/// strokes read as rules (a digit or two read off them) hold no such rows.
+fn holds_values(t: &ReadTable) -> bool {
+    let rows_of_values = (0..t.n_rows)
+        .filter(|&r| {
+            t.cells
+                .iter()
+                .filter(|c| c.grid.row == r && c.kind == ReadKind::Number)
+                .filter(|c| !c.reading.text.trim().is_empty())
+                .count()
+                >= 2
+        })
+        .count();
+    rows_of_values >= 2
+}
+
+/// Something about a whole document that a person should know; the document is
+/// written all the same.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Warning {
+    /// No table of the format was found: the document has none (is it a report?).
+    NoReportTables,
+    /// A ruled table of values matched to none of the format's, left out of the model.
+    UnmappedTable {
+        page: usize,
+        bbox: PixelBox,
+        rows: usize,
+        cols: usize,
+    },
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::NoReportTables => write!(
+                f,
+                "no report tables found (is this a 政府信息公开工作年度报告?); written without tables"
+            ),
+            Warning::UnmappedTable { page, bbox, rows, cols } => write!(
+                f,
+                "page {page}: a table of {rows} rows × {cols} columns with values at {},{},{},{} matched none of the format's tables; left out",
+                bbox.x0, bbox.y0, bbox.x1, bbox.y1
+            ),
         }
     }
 }
@@ -98,7 +155,7 @@ impl<'a> Engine<'a> {
 
     /// Stage 1: the file's pages as images, and its bytes.
     pub fn rasterize(&self, path: &Path) -> Result<(Vec<u8>, Vec<PageImage>)> {
-        rasterize::load_pages(path, self.pdf, self.options.dpi)
+        rasterize::load_pages(path, self.pdf, &self.options.load)
     }
 
     /// Stages 2 and 3: straighten the page, find its tables, erase the rules.

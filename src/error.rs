@@ -18,10 +18,18 @@ pub enum Error {
     Image { path: PathBuf, reason: String },
     #[error("{path}: cannot open PDF: {reason}")]
     Pdf { path: PathBuf, reason: String },
+    #[error("{path}: empty file (0 bytes)")]
+    Empty { path: PathBuf },
+    #[error("{path}: too large to read: {what} (raise it with {option})")]
+    TooLarge {
+        path: PathBuf,
+        what: String,
+        option: &'static str,
+    },
+    #[error("{path}: encrypted PDF: {}", if *given { "the password given does not open it" } else { "give its password with --password" })]
+    Encrypted { path: PathBuf, given: bool },
     #[error("{path}: document has no pages")]
     NoPages { path: PathBuf },
-    #[error("{path}: no report tables found (is this a 政府信息公开工作年度报告?)")]
-    NotAReport { path: PathBuf },
     #[error("pdfium library not loaded: {reason}")]
     PdfiumUnavailable { reason: String },
     #[error("{path}: archive error: {cause}")]

@@ -5,7 +5,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use nianbao::batch::convert_all;
 use nianbao::ocr::{find_tessdata, TesseractReader, TextReader};
-use nianbao::rasterize::PdfiumRasterizer;
+use nianbao::rasterize::{Limits, LoadOptions, PdfiumRasterizer};
 use nianbao::{Engine, EngineOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,8 +36,14 @@ enum Command {
     ///   nianbao convert archive/*.pdf -o out/ --jobs 2
     ///   nianbao convert scan.png --debug-dir debug/   (PNG overlays of what was found)
     ///
-    /// Exit status: 0 when every input converted, 1 when some failed (the others are
-    /// still written; each failure is named on stderr), 2 for bad usage.
+    /// Bad input fails alone, one line on stderr naming the file and the problem:
+    /// not a PDF or image, damaged or truncated, encrypted (--password), no pages, or
+    /// over a limit (--max-page-pixels, --max-pages, --max-file-mb; each says which).
+    /// A document with no report tables is still written, without tables, and warned
+    /// about; so is a table of values that is none of the format's (left out).
+    ///
+    /// Exit status: 0 when every input converted (warnings or not), 1 when some failed
+    /// (the others are still written), 2 for bad usage.
     #[command(verbatim_doc_comment)]
     Convert(ConvertArgs),
     /// Convert a whole archive of reports into an SQLite archive, resumably.
@@ -133,6 +139,24 @@ pub(crate) struct EngineArgs {
     /// empty, and saves the time of reading the prose.
     #[arg(long)]
     tables_only: bool,
+    /// Password of encrypted PDFs (the same for every input of the run).
+    #[arg(
+        long,
+        value_name = "TEXT",
+        env = "NIANBAO_PASSWORD",
+        hide_env_values = true
+    )]
+    password: Option<String>,
+    /// Refuse a page larger than this many million pixels before decoding it (guards
+    /// against decompression bombs). Default 150: A3 at 600 dpi or A4 at 1200 dpi.
+    #[arg(long, value_name = "MILLIONS", default_value_t = 150)]
+    max_page_pixels: u64,
+    /// Refuse a document of more pages than this.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    max_pages: usize,
+    /// Refuse an input file larger than this many MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    max_file_mb: u64,
 }
 
 #[derive(clap::Args)]
@@ -226,10 +250,13 @@ fn convert(args: ConvertArgs) -> anyhow::Result<bool> {
         |_, path, result| {
             finished += 1;
             let outcome = result.map_err(anyhow::Error::from).and_then(|conv| {
+                for w in conv.warnings() {
+                    eprintln!("\r\x1b[2Knianbao: warning: {}: {w}", path.display());
+                }
                 if let Some(dir) = &args.debug_dir {
                     write_debug(dir, path, &conv)?;
                 }
-                write_document(args.output.as_deref(), path, &conv.into_document()?)
+                write_document(args.output.as_deref(), path, &conv.into_document())
             });
             if let Err(e) = outcome {
                 failed += 1;
@@ -267,7 +294,15 @@ impl EngineSetup {
         };
         let pdf = PdfiumRasterizer::load(args.pdfium.as_deref())?;
         let mut options = EngineOptions {
-            dpi: args.dpi,
+            load: LoadOptions {
+                dpi: args.dpi,
+                limits: Limits {
+                    max_page_pixels: args.max_page_pixels.saturating_mul(1_000_000),
+                    max_pages: args.max_pages,
+                    max_file_bytes: args.max_file_mb.saturating_mul(1 << 20),
+                },
+                password: args.password.clone(),
+            },
             tables_only: args.tables_only,
             ..Default::default()
         };

@@ -25,31 +25,138 @@ pub struct TextChar {
     pub bbox: PixelBox,
 }
 
+/// How inputs are loaded: the resolution PDFs are rendered at, the limits that guard
+/// against inputs too large to hold, and a PDF's password.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Resolution for rendering PDF pages that are not a single scanned image: 300 dpi
+    /// is what archives scan at and what Tesseract's models read best.
+    pub dpi: u32,
+    pub limits: Limits,
+    /// Opens encrypted PDFs; none by default, as reports are published open.
+    pub password: Option<String>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            dpi: 300,
+            limits: Limits::default(),
+            password: None,
+        }
+    }
+}
+
+/// Sizes past which an input is refused before it is decoded, each with an option
+/// to raise it. A decompression bomb states its size in a few bytes; these turn it
+/// into an error instead of an allocation the machine cannot make.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// Pixels of one page: 150 million holds an A3 page at 600 dpi (70 M) or A4 at
+    /// 1200 dpi (140 M), while its colour decode (450 MB) still fits beside a worker.
+    pub max_page_pixels: u64,
+    /// Pages of one document: a year's report runs to 5–40 pages; 500 lets a bound
+    /// volume of them through and stops a runaway page tree.
+    pub max_pages: usize,
+    /// Bytes of one input file: the file is read whole; 512 MiB is ten times the
+    /// largest scanned report seen and a fraction of a worker's memory.
+    pub max_file_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_page_pixels: 150_000_000,
+            max_pages: 500,
+            max_file_bytes: 512 << 20,
+        }
+    }
+}
+
+impl Limits {
+    fn check_page(&self, path: &Path, page: usize, width: u64, height: u64) -> Result<()> {
+        let pixels = width.saturating_mul(height);
+        if pixels > self.max_page_pixels {
+            return Err(Error::TooLarge {
+                path: path.to_path_buf(),
+                what: format!(
+                    "page {page} is {width} × {height} pixels ({} million), over the limit of {} million",
+                    pixels / 1_000_000,
+                    self.max_page_pixels / 1_000_000
+                ),
+                option: "--max-page-pixels",
+            });
+        }
+        Ok(())
+    }
+
+    fn check_pages(&self, path: &Path, pages: usize) -> Result<()> {
+        if pages > self.max_pages {
+            return Err(Error::TooLarge {
+                path: path.to_path_buf(),
+                what: format!("{pages} pages, over the limit of {}", self.max_pages),
+                option: "--max-pages",
+            });
+        }
+        Ok(())
+    }
+}
+
 /// The PDF side of rasterizing, behind a trait so later stages test without pdfium.
 pub trait PdfRasterizer: Sync {
-    fn pdf_pages(&self, bytes: &[u8], path: &Path, dpi: u32) -> Result<Vec<PageImage>>;
+    fn pdf_pages(&self, bytes: &[u8], path: &Path, opts: &LoadOptions) -> Result<Vec<PageImage>>;
 }
 
 /// Pages with fewer text-layer characters than this are treated as scans: a scanner's
 /// PDF may carry a stray invisible character or two, a real text page has hundreds.
 const MIN_TEXT_LAYER_CHARS: usize = 20;
 
-/// Reads any supported input file into page images.
+/// Reads any supported input file into page images, with its bytes.
 pub fn load_pages(
     path: &Path,
     pdf: &dyn PdfRasterizer,
-    dpi: u32,
+    opts: &LoadOptions,
 ) -> Result<(Vec<u8>, Vec<PageImage>)> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    if size > opts.limits.max_file_bytes {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            what: format!(
+                "{} MiB, over the limit of {} MiB",
+                size >> 20,
+                opts.limits.max_file_bytes >> 20
+            ),
+            option: "--max-file-mb",
+        });
+    }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let pages = match sniff(&bytes) {
-        Some(Format::Pdf) => pdf.pdf_pages(&bytes, path, dpi)?,
-        Some(Format::Tiff) => tiff_pages(&bytes, path, dpi)?,
-        Some(Format::Png | Format::Jpeg) => {
-            let img = image::load_from_memory(&bytes).map_err(|e| image_error(path, e))?;
+    let pages = pages_from_bytes(&bytes, path, pdf, opts)?;
+    Ok((bytes, pages))
+}
+
+/// The pages of a file already read; `path` names it in errors.
+pub fn pages_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+    pdf: &dyn PdfRasterizer,
+    opts: &LoadOptions,
+) -> Result<Vec<PageImage>> {
+    if bytes.is_empty() {
+        return Err(Error::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let pages = match sniff(bytes) {
+        Some(Format::Pdf) => pdf.pdf_pages(bytes, path, opts)?,
+        Some(Format::Tiff) => tiff_pages(bytes, path, opts)?,
+        Some(format @ (Format::Png | Format::Jpeg)) => {
+            let img = single_image(bytes, path, format, &opts.limits)?;
             vec![PageImage {
                 number: 1,
                 gray: to_gray(&img),
-                dpi: guess_dpi(img.width(), img.height(), dpi),
+                dpi: guess_dpi(img.width(), img.height(), opts.dpi),
                 text_layer: None,
             }]
         }
@@ -64,7 +171,31 @@ pub fn load_pages(
             path: path.to_path_buf(),
         });
     }
-    Ok((bytes, pages))
+    Ok(pages)
+}
+
+/// A PNG or JPEG, its size checked from its header before its pixels are decoded.
+fn single_image(
+    bytes: &[u8],
+    path: &Path,
+    format: Format,
+    limits: &Limits,
+) -> Result<DynamicImage> {
+    let format = match format {
+        Format::Png => image::ImageFormat::Png,
+        _ => image::ImageFormat::Jpeg,
+    };
+    let reader = || image::ImageReader::with_format(Cursor::new(bytes), format);
+    let (w, h) = reader()
+        .into_dimensions()
+        .map_err(|e| image_error(path, e))?;
+    limits.check_page(path, 1, w as u64, h as u64)?;
+    let mut reader = reader();
+    // The decoder's own cap, for what the header does not tell (a PNG's chunks).
+    let mut decoder_limits = image::Limits::default();
+    decoder_limits.max_alloc = Some(limits.max_page_pixels.saturating_mul(8));
+    reader.limits(decoder_limits);
+    reader.decode().map_err(|e| image_error(path, e))
 }
 
 enum Format {
@@ -114,13 +245,16 @@ fn guess_dpi(width: u32, height: u32, fallback: u32) -> u32 {
     }
 }
 
-fn tiff_pages(bytes: &[u8], path: &Path, dpi: u32) -> Result<Vec<PageImage>> {
+fn tiff_pages(bytes: &[u8], path: &Path, opts: &LoadOptions) -> Result<Vec<PageImage>> {
     use tiff::decoder::{Decoder, DecodingResult};
     use tiff::ColorType;
     let mut decoder = Decoder::new(Cursor::new(bytes)).map_err(|e| image_error(path, e))?;
     let mut pages = Vec::new();
     loop {
         let (w, h) = decoder.dimensions().map_err(|e| image_error(path, e))?;
+        opts.limits
+            .check_page(path, pages.len() + 1, w as u64, h as u64)?;
+        opts.limits.check_pages(path, pages.len() + 1)?;
         let color = decoder.colortype().map_err(|e| image_error(path, e))?;
         let data = decoder.read_image().map_err(|e| image_error(path, e))?;
         let DecodingResult::U8(buf) = data else {
@@ -143,7 +277,7 @@ fn tiff_pages(bytes: &[u8], path: &Path, dpi: u32) -> Result<Vec<PageImage>> {
         pages.push(PageImage {
             number: pages.len() + 1,
             gray: to_gray(&img),
-            dpi: guess_dpi(w, h, dpi),
+            dpi: guess_dpi(w, h, opts.dpi),
             text_layer: None,
         });
         if !decoder.more_images() {
@@ -214,25 +348,38 @@ impl PdfiumRasterizer {
 }
 
 impl PdfRasterizer for PdfiumRasterizer {
-    fn pdf_pages(&self, bytes: &[u8], path: &Path, dpi: u32) -> Result<Vec<PageImage>> {
+    fn pdf_pages(&self, bytes: &[u8], path: &Path, opts: &LoadOptions) -> Result<Vec<PageImage>> {
         use pdfium_render::prelude::*;
         let pdf_err = |e: PdfiumError| Error::Pdf {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            reason: pdf_reason(&e),
         };
         let doc = self
             .pdfium
-            .load_pdf_from_byte_slice(bytes, None)
-            .map_err(pdf_err)?;
+            .load_pdf_from_byte_slice(bytes, opts.password.as_deref())
+            .map_err(|e| match e {
+                PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {
+                    Error::Encrypted {
+                        path: path.to_path_buf(),
+                        given: opts.password.is_some(),
+                    }
+                }
+                e => pdf_err(e),
+            })?;
+        opts.limits.check_pages(path, doc.pages().len() as usize)?;
+        let dpi = opts.dpi;
         let mut pages = Vec::new();
         for (index, page) in doc.pages().iter().enumerate() {
             let (w_pt, h_pt) = (page.width().value, page.height().value);
-            if w_pt <= 1.0 || h_pt <= 1.0 {
+            if !(w_pt > 1.0 && h_pt > 1.0) {
                 return Err(Error::Pdf {
                     path: path.to_path_buf(),
                     reason: format!("page {} has no size", index + 1),
                 });
             }
+            let px = |pt: f32| (pt as f64 / 72.0 * dpi as f64).round() as u64;
+            opts.limits
+                .check_page(path, index + 1, px(w_pt), px(h_pt))?;
             let text_chars = page
                 .text()
                 .map(|t| {
@@ -243,7 +390,7 @@ impl PdfRasterizer for PdfiumRasterizer {
                 })
                 .unwrap_or(0);
             let scanned = if text_chars < MIN_TEXT_LAYER_CHARS {
-                single_page_image(&page, w_pt, h_pt)
+                single_page_image(&page, w_pt, h_pt, &opts.limits)
             } else {
                 None
             };
@@ -277,12 +424,30 @@ impl PdfRasterizer for PdfiumRasterizer {
     }
 }
 
+/// What pdfium's error means to a person: its own names say little ("FormatError").
+fn pdf_reason(e: &pdfium_render::prelude::PdfiumError) -> String {
+    use pdfium_render::prelude::{PdfiumError, PdfiumInternalError};
+    match e {
+        PdfiumError::PdfiumLibraryInternalError(internal) => match internal {
+            PdfiumInternalError::FormatError => {
+                "damaged or truncated: its structure cannot be parsed".into()
+            }
+            PdfiumInternalError::FileError => "the file cannot be read".into(),
+            PdfiumInternalError::SecurityError => "its security handler is not supported".into(),
+            PdfiumInternalError::PageError => "a page cannot be loaded".into(),
+            other => format!("pdfium failed ({other:?})"),
+        },
+        other => other.to_string(),
+    }
+}
+
 /// A scanner's page is one image covering the page: take it at its own resolution,
 /// so no resampling blurs the strokes.
 fn single_page_image(
     page: &pdfium_render::prelude::PdfPage,
     w_pt: f32,
     h_pt: f32,
+    limits: &Limits,
 ) -> Option<(GrayImage, u32)> {
     use pdfium_render::prelude::*;
     let objects = page.objects();
@@ -294,6 +459,12 @@ fn single_page_image(
     let bounds = object.bounds().ok()?;
     let covered = (bounds.width().value * bounds.height().value) / (w_pt * h_pt);
     if covered < 0.9 {
+        return None;
+    }
+    // An image stated larger than a page may be is not decoded here; the page is
+    // rendered at the set resolution instead, within the limit checked above.
+    let (w, h) = (image_object.width().ok()?, image_object.height().ok()?);
+    if (w.max(0) as u64).saturating_mul(h.max(0) as u64) > limits.max_page_pixels {
         return None;
     }
     let raw = image_object.get_raw_image().ok()?;
@@ -336,7 +507,7 @@ mod tests {
 
     struct NoPdf;
     impl PdfRasterizer for NoPdf {
-        fn pdf_pages(&self, _: &[u8], path: &Path, _: u32) -> Result<Vec<PageImage>> {
+        fn pdf_pages(&self, _: &[u8], path: &Path, _: &LoadOptions) -> Result<Vec<PageImage>> {
             Err(Error::Pdf {
                 path: path.to_path_buf(),
                 reason: "no pdf in this test".into(),
@@ -355,7 +526,9 @@ mod tests {
     #[test]
     fn unknown_bytes_name_the_file() {
         let p = temp_file("notes.txt", b"hello, not an image");
-        let err = load_pages(&p, &NoPdf, 300).err().unwrap();
+        let err = load_pages(&p, &NoPdf, &LoadOptions::default())
+            .err()
+            .unwrap();
         assert!(matches!(err, Error::UnknownFormat { .. }));
         assert!(err.to_string().contains("notes.txt"));
     }
@@ -367,7 +540,7 @@ mod tests {
         img.write_to(&mut Cursor::new(&mut buf), image::ImageFormat::Png)
             .unwrap();
         let p = temp_file("page.png", &buf);
-        let (_, pages) = load_pages(&p, &NoPdf, 300).unwrap();
+        let (_, pages) = load_pages(&p, &NoPdf, &LoadOptions::default()).unwrap();
         assert_eq!(pages.len(), 1);
         assert_eq!(pages[0].dpi, 150);
     }
@@ -375,7 +548,9 @@ mod tests {
     #[test]
     fn truncated_png_is_an_image_error() {
         let p = temp_file("broken.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
-        let err = load_pages(&p, &NoPdf, 300).err().unwrap();
+        let err = load_pages(&p, &NoPdf, &LoadOptions::default())
+            .err()
+            .unwrap();
         assert!(matches!(err, Error::Image { .. }), "{err}");
     }
 }

@@ -25,7 +25,7 @@ fn convert(name: &str) -> Document {
     let engine = Engine::new(pdfium(), EngineOptions::default());
     engine
         .convert(&fixture(name), &mut reader)
-        .and_then(|c| c.into_document())
+        .map(|c| c.into_document())
         .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 

@@ -45,6 +45,7 @@ impl Default for IngestOptions {
 pub enum Outcome {
     Converted {
         pages: usize,
+        warnings: Vec<String>,
     },
     /// Converted before, or a copy of a file converted in this run.
     AlreadyDone,
@@ -126,7 +127,7 @@ where
             };
             totals.finished += 1;
             match &outcome {
-                Outcome::Converted { pages } => {
+                Outcome::Converted { pages, .. } => {
                     totals.converted += 1;
                     totals.pages += pages;
                 }
@@ -177,6 +178,7 @@ fn process(
     let outcome = match &converted {
         Ok(c) => Outcome::Converted {
             pages: c.document.source.pages,
+            warnings: c.warnings.clone(),
         },
         Err(e) => Outcome::Failed(e.to_string()),
     };
@@ -255,8 +257,10 @@ fn with_row_images(conv: Conversion) -> Result<Converted> {
             png,
         });
     }
+    let warnings = conv.warnings().iter().map(|w| w.to_string()).collect();
     Ok(Converted {
-        document: conv.into_document()?,
+        document: conv.into_document(),
         row_images,
+        warnings,
     })
 }

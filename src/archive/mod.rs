@@ -58,6 +58,8 @@ pub struct Record {
 pub struct Converted {
     pub document: Document,
     pub row_images: Vec<RowImage>,
+    /// The conversion's warnings, as a person reads them.
+    pub warnings: Vec<String>,
 }
 
 /// What committing a record did.

@@ -422,7 +422,14 @@ pub fn page_source(a: &Archive, doc: i64, page: usize) -> Result<Option<(PathBuf
 /// Page `page` of the file at `path`, at `dpi`, as a JPEG. A file moved since the
 /// batch run is an error that names it.
 pub fn render_page(path: &Path, page: usize, dpi: u32, pdf: &dyn PdfRasterizer) -> Result<Vec<u8>> {
-    let (_, pages) = load_pages(path, pdf, dpi)?;
+    let (_, pages) = load_pages(
+        path,
+        pdf,
+        &crate::rasterize::LoadOptions {
+            dpi,
+            ..Default::default()
+        },
+    )?;
     let p = pages
         .into_iter()
         .find(|p| p.number == page)
