@@ -75,6 +75,17 @@ fn printed(
         .collect()
 }
 
+/// One sure symbol per character of `text`, as the reader gives them.
+fn sure_symbols(text: &str) -> Vec<crate::ocr::Symbol> {
+    text.chars()
+        .map(|ch| crate::ocr::Symbol {
+            text: ch.to_string(),
+            confidence: 0.99,
+            alternatives: Vec::new(),
+        })
+        .collect()
+}
+
 fn as_rows(p: &[(String, Vec<String>)]) -> Vec<(&str, Vec<&str>)> {
     p.iter()
         .map(|(l, v)| (l.as_str(), v.iter().map(String::as_str).collect()))
@@ -416,11 +427,6 @@ fn values_placed_by_order_after_a_loss_are_never_sure() {
 
 #[test]
 fn two_values_run_together_fill_a_short_row_and_stand_in_their_columns() {
-    let sym = |t: &str| crate::ocr::Symbol {
-        text: t.to_string(),
-        confidence: 0.99,
-        alternatives: Vec::new(),
-    };
     // Fifteen review values, of which "3" and "12" came out of one cell: the rule
     // between them was lost, and the reader saw a wide gap.
     let mut texts: Vec<String> = (0..15).map(|k| k.to_string()).collect();
@@ -428,12 +434,7 @@ fn two_values_run_together_fill_a_short_row_and_stand_in_their_columns() {
     let reviews = vec![("".to_string(), texts)];
     let mut t = table(4, &as_rows(&reviews));
     for c in t.cells.iter_mut() {
-        c.reading.symbols = c
-            .reading
-            .text
-            .chars()
-            .map(|ch| sym(&ch.to_string()))
-            .collect();
+        c.reading.symbols = sure_symbols(&c.reading.text);
     }
     let out = map_tables(&[t]);
     let cells: Vec<&Cell> = out.iter().flat_map(|t| t.cells.iter()).collect();
@@ -454,23 +455,13 @@ fn two_values_run_together_fill_a_short_row_and_stand_in_their_columns() {
 
 #[test]
 fn a_lost_rule_read_as_1_between_two_values_cuts_a_double_cell_but_a_number_stays() {
-    let sym = |t: &str| crate::ocr::Symbol {
-        text: t.to_string(),
-        confidence: 0.99,
-        alternatives: Vec::new(),
-    };
     let read = |merged: &str, wide: bool| {
         // Fourteen review cells: two zeros came out as one cell as wide as two.
         let mut texts: Vec<String> = vec!["0".to_string(); 14];
         texts[5] = merged.to_string();
         let mut t = table(4, &as_rows(&[("".to_string(), texts)]));
         for c in t.cells.iter_mut() {
-            c.reading.symbols = c
-                .reading
-                .text
-                .chars()
-                .map(|ch| sym(&ch.to_string()))
-                .collect();
+            c.reading.symbols = sure_symbols(&c.reading.text);
             if wide && c.reading.text == merged {
                 c.grid.bbox.x1 += 100;
             }
