@@ -396,16 +396,19 @@ pub fn map_tables_for_year(tables: &[ReadTable], year: Option<i32>) -> Vec<Table
     };
     let mut out: Vec<Table> = Vec::new();
     let placed = fill_by_order(&obs, &exp, &pairs);
-    for (i, o) in obs.iter().enumerate() {
-        let row = placed.iter().find(|p| p.0 == i).map(|p| match exp[p.1] {
-            Expected::Row(spec, row) => format!("{}.{}", spec.id, row.id),
-            Expected::Reviews => "reviews_litigation".into(),
-        });
-        log::debug!(
-            "row {i} {:?} ({} values) -> {row:?}",
-            o.leaf,
-            o.values.len()
-        );
+    // Formatting every row's match costs on each mapping; only when it is shown.
+    if log::log_enabled!(log::Level::Debug) {
+        for (i, o) in obs.iter().enumerate() {
+            let row = placed.iter().find(|p| p.0 == i).map(|p| match exp[p.1] {
+                Expected::Row(spec, row) => format!("{}.{}", spec.id, row.id),
+                Expected::Reviews => "reviews_litigation".into(),
+            });
+            log::debug!(
+                "row {i} {:?} ({} values) -> {row:?}",
+                o.leaf,
+                o.values.len()
+            );
+        }
     }
     for (oi, ei, by_order) in placed {
         let o = &obs[oi];

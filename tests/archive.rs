@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-use support::{fixture, nianbao, temp_dir};
+use support::{assert_succeeded, fixture, nianbao, temp_dir};
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("nianbao runs");
@@ -49,11 +49,7 @@ fn reference() -> &'static Path {
             .args(["batch", "--quiet", "--jobs", "2", "--db"])
             .arg(&db)
             .arg(inputs()));
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_succeeded(&out);
         db
     })
 }
@@ -62,11 +58,7 @@ fn export(db: &Path, format: &str) -> String {
     let out = run(nianbao()
         .args(["export", "--format", format, "--db"])
         .arg(db));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -239,11 +231,7 @@ fn two_shards_run_at_once_and_merged_equal_a_single_run() {
     }
     let merged = dir.join("merged.sqlite");
     let out = run(nianbao().arg("merge").arg(&merged).args(&dbs));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     assert_eq!(export(&merged, "jsonl"), export(reference(), "jsonl"));
     // Merging again adds nothing.
     run(nianbao().arg("merge").arg(&merged).args(&dbs));
@@ -391,11 +379,7 @@ fn search_finds_a_phrase_of_a_section_and_nothing_for_an_absent_one() {
     let db = reference();
     let phrase = "存在问题。我中心政府信息公开工作";
     let out = run(nianbao().args(["search", "--db"]).arg(db).arg(phrase));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     let hits: Vec<&str> = text.lines().collect();
     // The scan's report was written from the same model text, and OCR reads it exactly.

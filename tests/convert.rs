@@ -9,9 +9,8 @@ use nianbao::rasterize::PdfiumRasterizer;
 use nianbao::{Engine, EngineOptions};
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
-use support::fixture;
+use support::{fixture, nianbao};
 
 /// pdfium binds once per process; every test shares it.
 fn pdfium() -> &'static PdfiumRasterizer {
@@ -132,12 +131,6 @@ fn multipage_tiff_is_one_report() {
     assert_eq!(doc.source.pages, 3);
     assert_eq!(doc.source.dpi, vec![150, 150, 150]);
     assert_cells_right(&doc, "digital.truth.json", 95);
-}
-
-fn nianbao() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_nianbao"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
 }
 
 #[test]

@@ -5,7 +5,9 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{http, nianbao, review_archive, temp_dir, ReviewServer, MISREAD, PRINTED};
+use support::{
+    assert_succeeded, http, nianbao, review_archive, temp_dir, ReviewServer, MISREAD, PRINTED,
+};
 
 fn misread_key() -> Value {
     let (table, row, col) = MISREAD;
@@ -239,11 +241,7 @@ fn a_reviewer_corrects_a_misread_and_the_archive_follows() {
         .arg(&db)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     let audit_of = |path: &std::path::Path| -> Vec<(String, String, Option<String>, bool)> {
         let conn = rusqlite::Connection::open(path).unwrap();
         let mut stmt = conn

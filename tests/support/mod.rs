@@ -24,6 +24,15 @@ pub fn nianbao() -> Command {
     c
 }
 
+/// Asserts that a finished run of the binary succeeded, showing its stderr if not.
+pub fn assert_succeeded(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("nianbao-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -46,11 +55,7 @@ pub fn review_archive(dir: &Path) -> PathBuf {
         .arg(fixture("sample-scan.pdf"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     let conn = Connection::open(&db).unwrap();
     let (t, r, c) = MISREAD;
     let printed: Option<String> = conn
