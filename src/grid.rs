@@ -9,6 +9,7 @@
 
 mod apart;
 mod faint;
+mod moments;
 
 use crate::geometry::PixelBox;
 use crate::normalize::{InkMask, NormalizedPage};
@@ -16,6 +17,7 @@ use crate::union_find::UnionFind;
 use apart::{value_apart, Boundary};
 use faint::Stretch;
 use image::GrayImage;
+use moments::LineMoments;
 
 /// Options for [`detect_tables`]; lengths are fractions of an inch so any dpi works.
 #[derive(Clone, Debug)]
@@ -79,6 +81,8 @@ pub struct Segment {
     slope: f32,
     intercept: f32,
     runs: Vec<Run>,
+    /// The runs' sums the line was fitted on (the inliers).
+    fitted_on: LineMoments,
     /// Whether one unbroken stroke of it is rule-long (see [`GridOptions::seed_in`]).
     seeded: bool,
 }
@@ -119,58 +123,44 @@ impl Segment {
     /// Least-squares line through the runs; runs far off the first fit (a glyph
     /// touching the rule) are left out of the second.
     fn fit(runs: Vec<Run>) -> Segment {
-        let first = Self::fit_all(runs);
-        let inliers: Vec<bool> = first
-            .runs
-            .iter()
-            .map(|r| (r.pos as f32 - first.pos_at((r.start + r.end) as f32 / 2.0)).abs() <= 2.5)
-            .collect();
-        if inliers.iter().all(|&k| k) || !inliers.iter().any(|&k| k) {
-            return first;
-        }
+        let all = LineMoments::of(&runs);
+        let first = Self::with_line(runs, all);
         let kept: Vec<Run> = first
             .runs
             .iter()
-            .zip(&inliers)
-            .filter(|(_, &k)| k)
-            .map(|(r, _)| *r)
+            .filter(|r| (r.pos as f32 - first.pos_at((r.start + r.end) as f32 / 2.0)).abs() <= 2.5)
+            .copied()
             .collect();
-        let line = Self::fit_all(kept);
-        Segment {
-            slope: line.slope,
-            intercept: line.intercept,
-            ..first
+        if kept.is_empty() || kept.len() == first.runs.len() {
+            return first;
         }
+        let inliers = LineMoments::of(&kept);
+        Self::with_line(first.runs, inliers)
     }
 
-    /// Least squares over the runs' pixels: a run is a stretch of ink, so it counts its
-    /// own spread along the rule too (a run of length `w` adds `w³/12`). Taking that
-    /// spread into account keeps the fit determined when every run covers the same
-    /// stretch, as the rows of a thick, straight rule do.
-    fn fit_all(runs: Vec<Run>) -> Segment {
-        let weight = |r: &Run| (r.end - r.start) as f64;
-        let centre = |r: &Run| (r.start + r.end) as f64 / 2.0;
-        let sw: f64 = runs.iter().map(weight).sum::<f64>().max(1.0);
-        let t_mean = runs.iter().map(|r| weight(r) * centre(r)).sum::<f64>() / sw;
-        let p_mean = runs.iter().map(|r| weight(r) * r.pos as f64).sum::<f64>() / sw;
-        let (mut stt, mut stp) = (0f64, 0f64);
-        for r in &runs {
-            let (w, dt) = (weight(r), centre(r) - t_mean);
-            stt += w * dt * dt + w * w * w / 12.0;
-            stp += w * dt * (r.pos as f64 - p_mean);
-        }
-        let slope = if stt > 0.0 { stp / stt } else { 0.0 };
-        // A rule is straight and near-level after deskew; a steep fit is noise.
-        let slope = slope.clamp(-0.02, 0.02);
-        let intercept = p_mean - slope * t_mean;
+    fn with_line(runs: Vec<Run>, fitted_on: LineMoments) -> Segment {
+        let (slope, intercept) = fitted_on.line();
         Segment {
             start: runs.iter().map(|r| r.start).min().unwrap_or(0),
             end: runs.iter().map(|r| r.end).max().unwrap_or(0),
-            slope: slope as f32,
-            intercept: intercept as f32,
+            slope,
+            intercept,
             runs,
+            fitted_on,
             seeded: false,
         }
+    }
+
+    /// Takes `other` into this rule. The line comes from both pieces' fitted sums, not
+    /// a refit of every run: a rule joined from many pieces would otherwise be refitted
+    /// once per piece, quadratic in them. The caller refits the finished rule once.
+    fn absorb(&mut self, other: Segment) {
+        self.fitted_on = self.fitted_on.merged(other.fitted_on);
+        (self.slope, self.intercept) = self.fitted_on.line();
+        self.start = self.start.min(other.start);
+        self.end = self.end.max(other.end);
+        self.seeded |= other.seeded;
+        self.runs.extend(other.runs);
     }
 }
 
@@ -423,25 +413,46 @@ fn join_collinear(
 ) -> Vec<Segment> {
     segs.sort_by_key(|a| a.start);
     let mut out: Vec<Segment> = Vec::new();
+    let mut joined: Vec<bool> = Vec::new();
+    // Pieces come by their start, so one that ends more than `max_gap` before this
+    // start can take no later piece either: only the live ones are searched.
+    let mut live: Vec<usize> = Vec::new();
+    let mut pruned_at = i32::MIN;
     for s in segs {
-        let target = out.iter_mut().rev().find(|o| {
+        if s.start > pruned_at {
+            live.retain(|&i| s.start - out[i].end <= max_gap);
+            pruned_at = s.start;
+        }
+        let target = live.iter().rev().copied().find(|&i| {
+            let o = &out[i];
             s.start - o.end <= max_gap
-                && s.start >= o.start
                 && (o.pos_at(o.end.min(s.start) as f32) - s.pos_at(s.start as f32)).abs() <= tol
                 && may_join(o, &s)
         });
         match target {
-            Some(o) => {
-                let seeded = o.seeded || s.seeded;
-                let mut runs = std::mem::take(&mut o.runs);
-                runs.extend(s.runs);
-                *o = Segment::fit(runs);
-                o.seeded = seeded;
+            Some(i) => {
+                out[i].absorb(s);
+                joined[i] = true;
             }
-            None => out.push(s),
+            None => {
+                live.push(out.len());
+                out.push(s);
+                joined.push(false);
+            }
         }
     }
-    out
+    out.into_iter()
+        .zip(joined)
+        .map(|(s, joined)| {
+            if !joined {
+                return s;
+            }
+            let seeded = s.seeded;
+            let mut refit = Segment::fit(s.runs);
+            refit.seeded = seeded;
+            refit
+        })
+        .collect()
 }
 
 /// Joins long rules in line across a long break (a fade, a stamp, a fold), unless

@@ -12,8 +12,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let (w, h) = (8 + u32::from(*w) * 2, 8 + u32::from(*h) * 2);
-    // 24 to 279 dpi: windows and rule lengths scale with it, down to degenerate ones.
-    let dpi = 24 + u32::from(*dpi);
+    // 50 to 305 dpi, the range the loaders give: windows and rule lengths scale with it.
+    let dpi = 50 + u32::from(*dpi);
     let pixels: Vec<u8> = if rest.is_empty() {
         vec![255; (w * h) as usize]
     } else {

@@ -244,6 +244,38 @@ fn broken_faded_rules_still_make_the_lattice() {
 }
 
 #[test]
+fn a_dotted_tilted_rule_of_many_pieces_is_one_rule_on_its_line() {
+    // 75 dashes of 70 px, 10 px apart, sinking 1 px every 400 px: the joined rule is
+    // one, spans them all and is fitted to the tilt the pieces share.
+    let mut img = GrayImage::from_pixel(6200, 200, Luma([245]));
+    for k in 0..75 {
+        let x = 50 + 80 * k;
+        hline(&mut img, 100 + x / 400, x, x + 70);
+    }
+    let (long, _) = line_segments(
+        &InkMask::from_gray_threshold(&img, 128),
+        DPI,
+        &GridOptions::default(),
+    );
+    assert_eq!(long.len(), 1, "{long:?}");
+    let rule = &long[0];
+    assert!(
+        rule.start <= 51 && rule.end >= 5960,
+        "{}..{}",
+        rule.start,
+        rule.end
+    );
+    for x in [100.0, 3000.0, 6000.0] {
+        let truth = 100.0 + x / 400.0;
+        assert!(
+            (rule.pos_at(x) - truth).abs() < 1.0,
+            "at {x}: {}",
+            rule.pos_at(x)
+        );
+    }
+}
+
+#[test]
 fn double_rules_are_one_line() {
     let mut img = blank();
     lattice(&mut img, &XS, &YS);
