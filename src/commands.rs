@@ -100,6 +100,10 @@ pub struct ReviewArgs {
     /// The pdfium library, for page images in the document view.
     #[arg(long, value_name = "PATH")]
     pdfium: Option<PathBuf>,
+    /// Requests served at once; more are answered 503 with Retry-After (the page
+    /// retries them). Page images have their own cap of 4.
+    #[arg(long, default_value_t = ServeOptions::default().max_requests, value_name = "N")]
+    max_requests: usize,
 }
 
 #[derive(clap::Args)]
@@ -113,12 +117,18 @@ pub struct SearchArgs {
     limit: usize,
 }
 
-/// An archive that must exist: reading commands never create an empty one by a typo.
+/// An archive that must exist: reading commands never create an empty one by a typo,
+/// and read what they may not write.
 fn existing_archive(path: &Path) -> anyhow::Result<Archive> {
-    if !path.is_file() {
-        bail!("{}: no such archive", path.display());
+    must_exist(path)?;
+    Ok(Archive::open_read_only(path)?)
+}
+
+fn must_exist(archive: &Path) -> anyhow::Result<()> {
+    if !archive.is_file() {
+        bail!("{}: no such archive", archive.display());
     }
-    Ok(Archive::open(path)?)
+    Ok(())
 }
 
 pub fn batch(args: BatchArgs) -> anyhow::Result<bool> {
@@ -133,7 +143,7 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<bool> {
     });
     let setup = EngineSetup::new(&args.engine)?;
     let engine = setup.engine();
-    let mut archive = Archive::open(&args.db)?;
+    let mut archive = Archive::open_for_run(&args.db)?;
     let opts = IngestOptions {
         jobs,
         shard: args.shard.unwrap_or(Shard::WHOLE),
@@ -151,7 +161,8 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<bool> {
     display.finish();
     let totals = result.with_context(|| {
         format!(
-            "stopped: cannot write {}; what was committed stays, run again to resume",
+            "the run stopped; what it committed to {} stays: once this is mended, run \
+             again to resume",
             args.db.display()
         )
     })?;
@@ -279,11 +290,9 @@ pub fn report(args: ReportArgs) -> anyhow::Result<bool> {
 }
 
 pub fn merge(args: MergeArgs) -> anyhow::Result<bool> {
-    let mut target = Archive::open(&args.output)?;
+    let mut target = Archive::open_for_run(&args.output)?;
     for input in &args.inputs {
-        if !input.is_file() {
-            bail!("{}: no such archive", input.display());
-        }
+        must_exist(input)?;
         let m = merge_into(&mut target, input)?;
         eprintln!(
             "nianbao: {}: {} copied, {} replacing failures, {} already there",
@@ -297,11 +306,13 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<bool> {
 }
 
 pub fn review(args: ReviewArgs) -> anyhow::Result<bool> {
-    drop(existing_archive(&args.db)?);
+    must_exist(&args.db)?;
     let mut opts = ServeOptions {
         addr: args.addr,
         token: args.token,
         pdfium: args.pdfium,
+        max_requests: args.max_requests,
+        ..ServeOptions::default()
     };
     let generated = opts.resolve_token()?;
     let server = Server::bind(&args.db, &opts)?;

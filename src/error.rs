@@ -37,8 +37,14 @@ pub enum Error {
         path: PathBuf,
         cause: rusqlite::Error,
     },
-    #[error("{path}: archive schema version {found} is newer than this build's {supported}; use a newer nianbao")]
-    ArchiveTooNew {
+    #[error("{path}: the archive cannot be written (a read-only file, folder or file system); export, report and search can still read it")]
+    ArchiveReadOnly { path: PathBuf },
+    #[error("{path}: the disk holding the archive is full")]
+    ArchiveFull { path: PathBuf },
+    #[error("{path}: another run is writing this archive ({holder}); wait for it, or give each run its own archive (--shard) and merge them")]
+    ArchiveBusy { path: PathBuf, holder: String },
+    #[error("{path}: archive schema version {found}, this build's is {supported}: {}", if found > supported { "use a newer nianbao" } else { "a run that writes it (batch, merge, review) upgrades it" })]
+    ArchiveVersion {
         path: PathBuf,
         found: u32,
         supported: u32,
@@ -58,11 +64,36 @@ impl Error {
         }
     }
 
-    /// An SQLite error on the archive at `path`.
+    /// An SQLite error on the archive at `path`; a read-only or full disk is told as
+    /// such, since the user's remedy is outside the archive.
     pub fn archive(path: &Path, cause: rusqlite::Error) -> Error {
-        Error::Archive {
-            path: path.to_path_buf(),
-            cause,
+        let path = path.to_path_buf();
+        match &cause {
+            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::ReadOnly => {
+                Error::ArchiveReadOnly { path }
+            }
+            // Growing the shared-memory file beside the archive is the first write a
+            // session makes; on a full disk it fails with SHMSIZE, not FULL.
+            rusqlite::Error::SqliteFailure(e, _)
+                if e.code == rusqlite::ErrorCode::DiskFull
+                    || e.extended_code == rusqlite::ffi::SQLITE_IOERR_SHMSIZE =>
+            {
+                Error::ArchiveFull { path }
+            }
+            _ => Error::Archive { path, cause },
+        }
+    }
+
+    /// An I/O error on a file that belongs to the archive at `path` (its lock).
+    pub fn archive_io(path: &Path, cause: std::io::Error) -> Error {
+        use std::io::ErrorKind;
+        let path = path.to_path_buf();
+        match cause.kind() {
+            ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => {
+                Error::ArchiveReadOnly { path }
+            }
+            ErrorKind::StorageFull => Error::ArchiveFull { path },
+            _ => Error::Io { path, cause },
         }
     }
 }

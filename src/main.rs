@@ -43,7 +43,8 @@ enum Command {
     /// about; so is a table of values that is none of the format's (left out).
     ///
     /// Exit status: 0 when every input converted (warnings or not), 1 when some failed
-    /// (the others are still written), 2 for bad usage.
+    /// (the others are still written), 2 for bad usage or an output that cannot be
+    /// written.
     #[command(verbatim_doc_comment)]
     Convert(ConvertArgs),
     /// Convert a whole archive of reports into an SQLite archive, resumably.
@@ -60,9 +61,13 @@ enum Command {
     ///   nianbao batch list.txt --db archive.sqlite --jobs 8 --retry-failed
     ///   nianbao batch scans/ --db shard-3.sqlite --shard 3/16   (one of 16 machines)
     ///
+    /// One batch run per archive at a time: a second one refuses at once, naming the
+    /// first. If the disk fills, the run stops with what it committed kept; free space
+    /// and run again. A read-only archive is refused before any work.
+    ///
     /// Exit status: 0 when every input is in the archive converted, 1 when some failed
-    /// (they are recorded; the others are converted) or the archive cannot be written,
-    /// 2 for bad usage.
+    /// (they are recorded; the others are converted), 2 when the run could not start or
+    /// had to stop (bad usage, archive read-only, full or in use by another run).
     #[command(verbatim_doc_comment)]
     Batch(commands::BatchArgs),
     /// Export an archive as the spec's JSON, JSON Lines, long-form CSV or XLSX.
@@ -104,7 +109,7 @@ enum Command {
     /// Search the archive's prose (preamble excluded: the six sections) for a phrase.
     ///
     /// Prints document, organization, year, section and a snippet with the phrase
-    /// marked. Exit status: 0 when something matched, 1 when nothing did or the
+    /// marked. Exit status: 0 when something matched, 1 when nothing did, 2 when the
     /// archive cannot be read.
     ///
     /// Example: nianbao search --db archive.sqlite "依申请公开"
@@ -219,9 +224,10 @@ fn main() -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
+        // A run that could not start or had to stop, as for a usage error (clap's 2).
         Err(e) => {
             eprintln!("nianbao: {e:#}");
-            ExitCode::from(1)
+            ExitCode::from(2)
         }
     }
 }

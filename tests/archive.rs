@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-use support::{assert_succeeded, fixture, nianbao, temp_dir};
+use support::{assert_succeeded, distinct_reports, fixture, nianbao, temp_dir};
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("nianbao runs");
@@ -22,18 +22,12 @@ fn run(cmd: &mut Command) -> Output {
     out
 }
 
-/// Eight distinct born-digital reports (one fixture with a different comment after
-/// its end, so each has its own content hash) and one scan.
+/// Eight distinct born-digital reports and one scan.
 fn inputs() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let d = temp_dir("inputs");
-        let digital = std::fs::read(fixture("digital.pdf")).unwrap();
-        for k in 0..8 {
-            let mut bytes = digital.clone();
-            bytes.extend_from_slice(format!("\n% copy {k}\n").as_bytes());
-            std::fs::write(d.join(format!("digital-{k}.pdf")), bytes).unwrap();
-        }
+        distinct_reports(&d, 8);
         std::fs::create_dir_all(d.join("scans")).unwrap();
         std::fs::copy(fixture("sample-scan.pdf"), d.join("scans/sample-scan.pdf")).unwrap();
         d

@@ -6,6 +6,7 @@
 pub mod decide;
 pub mod export;
 pub mod ingest;
+pub mod lock;
 pub mod merge;
 pub mod queue;
 pub mod report;
@@ -24,6 +25,20 @@ use std::path::{Path, PathBuf};
 pub struct Archive {
     conn: Connection,
     path: PathBuf,
+    /// Held by a run that fills the archive, for as long as it is open.
+    _run_lock: Option<lock::RunLock>,
+}
+
+/// `path` for a `file:` URI: the characters URIs reserve are escaped.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => out.push_str(&format!("%{:02X}", c as u32)),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// What the archive holds for a content hash.
@@ -75,8 +90,27 @@ pub enum Saved {
 impl Archive {
     /// Opens `path`, creating it when missing, in WAL mode (readers never block the
     /// writer, and a crash leaves the last committed state) and migrated to this
-    /// build's schema.
+    /// build's schema. Others may write it at the same time (the review server does).
     pub fn open(path: &Path) -> Result<Archive> {
+        Self::open_writable(path, None)
+    }
+
+    /// Opens `path` as [`Archive::open`] does, for a run that fills it (`batch`,
+    /// `merge`): a second such run on the same archive is refused while this one has it.
+    pub fn open_for_run(path: &Path) -> Result<Archive> {
+        let lock = lock::RunLock::acquire(path)?;
+        Self::open_writable(path, Some(lock))
+    }
+
+    fn open_writable(path: &Path, run_lock: Option<lock::RunLock>) -> Result<Archive> {
+        // SQLite falls back to reading a file it may not write and fails later, vaguely
+        // ("unable to open database file"); asking the system first names the cause.
+        if path.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| Error::archive_io(path, e))?;
+        }
         let err = |e| Error::archive(path, e);
         let mut conn = Connection::open(path).map_err(err)?;
         // A second process on the archive (a review server, a report) waits for the
@@ -92,7 +126,7 @@ impl Archive {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(err)?;
         if let Err(found) = schema::migrate(&mut conn).map_err(err)? {
-            return Err(Error::ArchiveTooNew {
+            return Err(Error::ArchiveVersion {
                 path: path.to_path_buf(),
                 found,
                 supported: schema::SCHEMA_VERSION,
@@ -101,6 +135,42 @@ impl Archive {
         Ok(Archive {
             conn,
             path: path.to_path_buf(),
+            _run_lock: run_lock,
+        })
+    }
+
+    /// Opens an existing archive only to read it, which works where it cannot be
+    /// written: a read-only share, a file without write permission, a disc.
+    pub fn open_read_only(path: &Path) -> Result<Archive> {
+        use rusqlite::OpenFlags;
+        let read = |name: String, flags: OpenFlags| -> rusqlite::Result<(Connection, u32)> {
+            let conn = Connection::open_with_flags(name, OpenFlags::SQLITE_OPEN_READ_ONLY | flags)?;
+            conn.busy_timeout(std::time::Duration::from_secs(30))?;
+            let version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            Ok((conn, version))
+        };
+        let (conn, found) = match read(path.to_string_lossy().into_owned(), OpenFlags::empty()) {
+            // Reading a WAL archive needs its shared-memory file, which a read-only
+            // folder cannot get. Without one no process is writing it (a writer makes
+            // one), so it is read as the unchanging file it is.
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) => read(
+                format!("file:{}?immutable=1", uri_path(path)),
+                OpenFlags::SQLITE_OPEN_URI,
+            ),
+            other => other,
+        }
+        .map_err(|e| Error::archive(path, e))?;
+        if found != schema::SCHEMA_VERSION {
+            return Err(Error::ArchiveVersion {
+                path: path.to_path_buf(),
+                found,
+                supported: schema::SCHEMA_VERSION,
+            });
+        }
+        Ok(Archive {
+            conn,
+            path: path.to_path_buf(),
+            _run_lock: None,
         })
     }
 

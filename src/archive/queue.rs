@@ -23,6 +23,16 @@ pub struct CellKey {
     pub col: String,
 }
 
+impl std::fmt::Display for CellKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "document {} {}.{}", self.document, self.table, self.row)?;
+        if !self.col.is_empty() {
+            write!(f, ".{}", self.col)?;
+        }
+        Ok(())
+    }
+}
+
 /// A check as stored, for display.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CheckView {
@@ -391,7 +401,7 @@ pub fn cell_image(a: &Archive, key: &CellKey) -> Result<Option<Vec<u8>>> {
         reason,
     };
     let row = image::load_from_memory(&png)
-        .map_err(|e| image_err(format!("row image of {key:?}: {e}")))?
+        .map_err(|e| image_err(format!("row image of {key}: {e}")))?
         .to_luma8();
     // Half the cell's height around it: enough to see the rules and the neighbours'
     // edges, which tell a stray mark from a digit.

@@ -235,7 +235,7 @@ pub async fn cell_image(
         col,
     };
     let png = on_archive(s, move |a, _| {
-        queue::cell_image(a, &key)?.ok_or_else(|| not_found(format!("no image of {key:?}")))
+        queue::cell_image(a, &key)?.ok_or_else(|| not_found(format!("no image of {key}")))
     })
     .await;
     image("image/png", png)
@@ -254,7 +254,7 @@ pub async fn row_image(
     let png = on_archive(s, move |a, _| {
         queue::row_image(a, &key)?
             .map(|(_, png)| png)
-            .ok_or_else(|| not_found(format!("no row image of {key:?}")))
+            .ok_or_else(|| not_found(format!("no row image of {key}")))
     })
     .await;
     image("image/png", png)

@@ -5,6 +5,7 @@
 
 mod api;
 mod auth;
+mod limit;
 
 use crate::archive::Archive;
 use crate::error::{Error, Result};
@@ -28,6 +29,13 @@ pub struct ServeOptions {
     /// Where pdfium is, for the page images of the document view (`None`: the usual
     /// places, see [`PdfiumRasterizer::load`]).
     pub pdfium: Option<PathBuf>,
+    /// Requests served at once; past it the answer is 503 with Retry-After. 64: a
+    /// team's pages make a few requests each, and 64 waiting on the archive's few
+    /// milliseconds apiece still answer within a second.
+    pub max_requests: usize,
+    /// Page images rendered at once (each a whole PDF page, about a second of one
+    /// core): past 4 a reviewer would wait longer than a retry takes.
+    pub max_page_renders: usize,
 }
 
 impl Default for ServeOptions {
@@ -36,6 +44,8 @@ impl Default for ServeOptions {
             addr: SocketAddr::from(([127, 0, 0, 1], 8700)),
             token: None,
             pdfium: None,
+            max_requests: 64,
+            max_page_renders: 4,
         }
     }
 }
@@ -88,7 +98,7 @@ impl Server {
         Ok(Server {
             listener,
             runtime,
-            router: router(shared),
+            router: router(shared, opts),
         })
     }
 
@@ -111,7 +121,9 @@ impl Server {
     }
 }
 
-fn router(shared: Arc<Shared>) -> Router {
+fn router(shared: Arc<Shared>, opts: &ServeOptions) -> Router {
+    let renders = limit::Gate::new("page renders", opts.max_page_renders, 2);
+    let requests = limit::Gate::new("requests", opts.max_requests, 1);
     Router::new()
         .route("/", get(|| async { asset("index.html") }))
         .route("/doc/{id}", get(|| async { asset("doc.html") }))
@@ -126,11 +138,17 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/audit", get(api::audit))
         .route("/img/cell/{doc}/{table}/{row}/{col}", get(api::cell_image))
         .route("/img/row/{doc}/{table}/{row}", get(api::row_image))
-        .route("/img/page/{doc}/{page}", get(api::page_image))
+        .route(
+            "/img/page/{doc}/{page}",
+            get(api::page_image)
+                .route_layer(axum::middleware::from_fn_with_state(renders, limit::guard)),
+        )
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             auth::require_token,
         ))
+        // Outermost: an overloaded server spends nothing on a request it turns away.
+        .layer(axum::middleware::from_fn_with_state(requests, limit::guard))
         .with_state(shared)
 }
 

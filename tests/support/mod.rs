@@ -40,6 +40,21 @@ pub fn temp_dir(name: &str) -> PathBuf {
     d
 }
 
+/// `n` distinct born-digital reports in `dir`, `digital-K.pdf`: the fixture with a
+/// different comment after its end, so each has its own content hash.
+pub fn distinct_reports(dir: &Path, n: usize) -> Vec<PathBuf> {
+    let digital = std::fs::read(fixture("digital.pdf")).unwrap();
+    (0..n)
+        .map(|k| {
+            let mut bytes = digital.clone();
+            bytes.extend_from_slice(format!("\n% copy {k}\n").as_bytes());
+            let path = dir.join(format!("digital-{k}.pdf"));
+            std::fs::write(&path, bytes).unwrap();
+            path
+        })
+        .collect()
+}
+
 /// The misread the review archive carries: 本年新收 总计 printed 8, read as 3.
 pub const MISREAD: (&str, &str, &str) = ("applications", "new_received", "total");
 pub const PRINTED: &str = "8";

@@ -2,13 +2,24 @@
 // the small pieces both pages draw.
 "use strict";
 
+// A busy server answers 503 before doing anything, so even a save is safe to send
+// again once the Retry-After it names has passed.
+async function fetchRetrying(url, init) {
+  for (let attempt = 1; ; attempt++) {
+    const resp = await fetch(url, init);
+    if (resp.status !== 503 || attempt >= 10) return resp;
+    const secs = Number(resp.headers.get("Retry-After")) || 1;
+    await new Promise((done) => setTimeout(done, secs * 1000));
+  }
+}
+
 async function api(method, url, body) {
   const init = { method, headers: {} };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const resp = await fetch(url, init);
+  const resp = await fetchRetrying(url, init);
   const data = await resp.json().catch(() => ({}));
   if (!resp.ok) {
     const err = new Error(data.error || resp.status + " " + resp.statusText);

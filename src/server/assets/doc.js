@@ -34,13 +34,19 @@ function drawPage(number) {
     }
   };
   img.addEventListener("load", () => place(img.naturalWidth, img.naturalHeight));
-  img.addEventListener("error", () => {
+  const missing = () => {
     page.classList.add("missing");
     page.style.aspectRatio = "210 / 297";
     say(`page ${number}: image unavailable (the file may have moved); boxes shown on a blank page`);
     place(dpi * 8.27, dpi * 11.69);
-  });
-  img.src = `/img/page/${docId}/${number}`;
+  };
+  img.addEventListener("error", missing);
+  // Fetched rather than left to the <img>: the server renders a few pages at a time
+  // and asks for the rest again later, which an image element cannot honour.
+  fetchRetrying(`/img/page/${docId}/${number}`)
+    .then((resp) => (resp.ok ? resp.blob() : Promise.reject(resp.status)))
+    .then((blob) => { img.src = URL.createObjectURL(blob); })
+    .catch(missing);
   return el("section", {}, el("h2", {}, `page ${number}`), page);
 }
 
