@@ -117,6 +117,22 @@ pub struct SearchArgs {
     limit: usize,
 }
 
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// Folder of cases, each a folder with a truth.json.
+    #[arg(long, value_name = "DIR")]
+    cases: PathBuf,
+    /// Folder of outputs, one `<case folder name>.json` per case.
+    #[arg(long, value_name = "DIR")]
+    outputs: PathBuf,
+    /// Only the cases of this tier.
+    #[arg(long, value_name = "TIER")]
+    tier: Option<String>,
+    /// Also write the whole evaluation, per case included, as JSON here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+}
+
 /// An archive that must exist: reading commands never create an empty one by a typo,
 /// and read what they may not write.
 fn existing_archive(path: &Path) -> anyhow::Result<Archive> {
@@ -355,4 +371,17 @@ pub fn search(args: SearchArgs) -> anyhow::Result<bool> {
         eprintln!("nianbao: no section holds \"{}\"", args.phrase);
     }
     Ok(!hits.is_empty())
+}
+
+pub fn eval(args: EvalArgs) -> anyhow::Result<bool> {
+    let evaluation =
+        nianbao::eval::evaluate(&args.cases, &args.outputs, args.tier.as_deref(), |w| {
+            eprintln!("nianbao: warning: {w}")
+        })?;
+    print!("{}", nianbao::eval::markdown(&evaluation));
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&evaluation)?;
+        std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(true)
 }

@@ -51,6 +51,8 @@ pub enum Error {
     },
     #[error("{path}: cannot export: {reason}")]
     Export { path: PathBuf, reason: String },
+    #[error("{path}: {reason}")]
+    Eval { path: PathBuf, reason: String },
     #[error("OCR engine failed: {reason}")]
     Ocr { reason: String },
 }

@@ -17,6 +17,7 @@ pub mod debug;
 pub mod digits;
 pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod fields;
 pub mod geometry;
 pub mod grid;

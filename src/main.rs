@@ -115,6 +115,22 @@ enum Command {
     /// Example: nianbao search --db archive.sqlite "依申请公开"
     #[command(verbatim_doc_comment)]
     Search(commands::SearchArgs),
+    /// Score converted documents against hand-checked truth, as the benchmark does.
+    ///
+    /// CASES holds a folder per document with its `truth.json` (the model's JSON, with
+    /// a `tier` such as clean/typical/hard); OUTPUTS holds `<folder>.json` from
+    /// `nianbao convert`. Prints, per tier and per table: tables found, cells exact,
+    /// the report's fields, how many wrong cells were flagged (review recall) and how
+    /// many cells were flagged at all, wrong cells left unflagged, and printed
+    /// inconsistencies kept. A missing output counts every cell of its case wrong.
+    ///
+    /// Example:
+    ///   for c in sample/*/; do nianbao convert $c/scan.pdf -q > out/$(basename $c).json; done
+    ///   nianbao eval --cases sample --outputs out --json scores.json
+    ///
+    /// Exit status: 0 when scored, 2 when the cases cannot be read.
+    #[command(verbatim_doc_comment)]
+    Eval(commands::EvalArgs),
 }
 
 /// How documents are converted; shared by `convert` and `batch`.
@@ -220,6 +236,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => commands::merge(args),
         Command::Review(args) => commands::review(args),
         Command::Search(args) => commands::search(args),
+        Command::Eval(args) => commands::eval(args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

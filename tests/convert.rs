@@ -3,6 +3,7 @@
 
 mod support;
 
+use nianbao::eval::same_value;
 use nianbao::model::Document;
 use nianbao::ocr::{find_tessdata, TesseractReader};
 use nianbao::rasterize::PdfiumRasterizer;
@@ -10,7 +11,7 @@ use nianbao::{Engine, EngineOptions};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::OnceLock;
-use support::{fixture, nianbao};
+use support::{assert_succeeded, fixture, nianbao, temp_dir};
 
 /// pdfium binds once per process; every test shares it.
 fn pdfium() -> &'static PdfiumRasterizer {
@@ -26,22 +27,6 @@ fn convert(name: &str) -> Document {
         .convert(&fixture(name), &mut reader)
         .map(|c| c.into_document())
         .unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-/// Decimal text with trailing zeros dropped, so 0.50 and 0.5 compare equal.
-fn canonical(v: &Value) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Number(n) => {
-            let s = n.to_string();
-            if s.contains('.') {
-                s.trim_end_matches('0').trim_end_matches('.').to_string()
-            } else {
-                s
-            }
-        }
-        other => other.to_string(),
-    }
 }
 
 /// Asserts that at least `percent`% of the truth's cells were read right.
@@ -70,15 +55,14 @@ fn score(doc: &Document, truth_name: &str) -> (usize, usize, Vec<String>) {
                 .flat_map(|o| o["cells"].as_array().unwrap())
                 .find(|o| o["row"] == c["row"] && o["col"] == c["col"]);
             match got {
-                Some(g) if canonical(&g["value"]) == canonical(&c["value"]) => right += 1,
+                Some(g) if same_value(&g["value"], &c["value"]) => right += 1,
                 g => wrong.push(format!(
                     "{}.{}.{}: got {} want {}",
                     t["id"],
                     c["row"],
                     c["col"],
-                    g.map(|g| canonical(&g["value"]))
-                        .unwrap_or("missing".into()),
-                    canonical(&c["value"])
+                    g.map_or("missing".into(), |g| g["value"].to_string()),
+                    c["value"]
                 )),
             }
         }
@@ -211,4 +195,55 @@ fn debug_overlay_is_written_per_page() {
         let img = image::open(dir.join(format!("digital-p{p}.png"))).unwrap();
         assert!(img.width() > 1000);
     }
+}
+
+#[test]
+fn eval_scores_converted_documents_against_their_truth() {
+    let dir = temp_dir("eval");
+    let (cases, outputs) = (dir.join("cases"), dir.join("out"));
+    for case in ["digital", "not-converted"] {
+        std::fs::create_dir_all(cases.join(case)).unwrap();
+        std::fs::copy(
+            fixture("digital.truth.json"),
+            cases.join(case).join("truth.json"),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(&outputs).unwrap();
+    let converted = nianbao()
+        .args(["convert", "-q"])
+        .arg(fixture("digital.pdf"))
+        .output()
+        .unwrap();
+    assert_succeeded(&converted);
+    std::fs::write(outputs.join("digital.json"), &converted.stdout).unwrap();
+
+    let scores = dir.join("scores.json");
+    let run = nianbao()
+        .args(["eval", "--cases"])
+        .arg(&cases)
+        .arg("--outputs")
+        .arg(&outputs)
+        .arg("--json")
+        .arg(&scores)
+        .output()
+        .unwrap();
+    assert_succeeded(&run);
+    let table = String::from_utf8_lossy(&run.stdout);
+    assert!(table.contains("| digital | 2 | 50.0% | 50.0% |"), "{table}");
+    let e: Value = serde_json::from_str(&std::fs::read_to_string(&scores).unwrap()).unwrap();
+    let cells = e["per_case"]["digital"]["cells"].as_u64().unwrap();
+    assert!(cells > 100, "{e}");
+    assert_eq!(e["per_case"]["digital"]["wrong"], 0);
+    assert_eq!(e["per_case"]["not-converted"]["wrong"], cells);
+    assert_eq!(e["overall"]["missing"], cells);
+    assert_eq!(e["overall"]["wrong_trusted"], 0);
+
+    let missing = nianbao()
+        .args(["eval", "--cases", "no-such-dir", "--outputs"])
+        .arg(&outputs)
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-dir"));
 }
