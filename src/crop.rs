@@ -277,7 +277,7 @@ pub fn render(
     let glyph = match kind {
         // Digits are ~70% of the em; aim the em, not the digit, at the target.
         ReadKind::Number => cell.glyph_height as f32 / 0.72,
-        ReadKind::Text | ReadKind::Line => cell.glyph_height as f32,
+        ReadKind::Text | ReadKind::Title | ReadKind::Line => cell.glyph_height as f32,
     }
     .max(4.0);
     let scale = (opts.target_glyph_px / glyph).clamp(0.5, 4.0);

@@ -49,7 +49,7 @@ pub fn overlay(page: &PreparedPage, read: &[ReadTable], doc: &Document) -> RgbIm
                     m.page == page.number && m.bbox == c.grid.bbox && m.status != Status::Ok
                 });
             let color = match (c.kind, doubtful) {
-                (ReadKind::Text | ReadKind::Line, _) => LABEL,
+                (ReadKind::Text | ReadKind::Title | ReadKind::Line, _) => LABEL,
                 (ReadKind::Number, false) => VALUE,
                 (ReadKind::Number, true) => DOUBT,
             };

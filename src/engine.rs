@@ -148,6 +148,32 @@ pub struct Engine<'a> {
     pub options: EngineOptions,
 }
 
+/// Time spent in each stage of one conversion, logged at debug level: where a
+/// document's seconds go, without a profiler.
+struct StageClock<'p> {
+    path: &'p Path,
+    last: std::time::Instant,
+}
+
+impl<'p> StageClock<'p> {
+    fn start(path: &'p Path) -> Self {
+        StageClock {
+            path,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn lap(&mut self, stage: &str) {
+        let now = std::time::Instant::now();
+        log::debug!(
+            "{}: {stage} {:.0} ms",
+            self.path.display(),
+            (now - self.last).as_secs_f64() * 1000.0
+        );
+        self.last = now;
+    }
+}
+
 impl<'a> Engine<'a> {
     pub fn new(pdf: &'a dyn PdfRasterizer, options: EngineOptions) -> Self {
         Engine { pdf, options }
@@ -357,7 +383,7 @@ impl<'a> Engine<'a> {
             let mut title = String::new();
             let mut symbols = Vec::new();
             for line in fields::title_lines(&lines) {
-                for r in self.read_lines(first, &[line], ReadKind::Text, reader)? {
+                for r in self.read_lines(first, &[line], ReadKind::Title, reader)? {
                     title += &r.text;
                     symbols.extend(r.symbols);
                 }
@@ -542,12 +568,16 @@ impl<'a> Engine<'a> {
 
     /// Every stage, one file; see [`Conversion::into_document`] for the document alone.
     pub fn convert(&self, path: &Path, reader: &mut dyn TextReader) -> Result<Conversion> {
+        let mut clock = StageClock::start(path);
         let (bytes, images) = self.rasterize(path)?;
+        clock.lap("rasterize");
         let pages: Vec<PreparedPage> = images.into_iter().map(|p| self.prepare(p)).collect();
+        clock.lap("normalize+grid");
         let mut read = Vec::new();
         for p in &pages {
             read.extend(self.read_tables(p, reader)?);
         }
+        clock.lap("read cells");
         let mut tables: Vec<Table> = layout::map_tables(&read);
         let mut report = if tables.is_empty() {
             ReportFields::default()
@@ -561,6 +591,7 @@ impl<'a> Engine<'a> {
         if tables.iter().any(impossible) {
             tables = layout::map_tables_for_year(&read, report.year);
         }
+        clock.lap("map+fields");
         report.template = tables
             .iter()
             .find(|t| t.id == "applications")
@@ -599,8 +630,10 @@ impl<'a> Engine<'a> {
             checks: Vec::new(),
             review: Vec::new(),
         };
+        clock.lap("prose+date");
         repair::repair(&mut document.tables, &self.options.repair);
         review::check_and_flag(&mut document, &self.options.review);
+        clock.lap("repair+review");
         Ok(Conversion {
             document,
             pages,

@@ -96,23 +96,31 @@ pub struct NormalizedPage {
 
 /// Colour to gray, dropping the red of seals so they hide neither lines nor digits.
 pub fn to_gray(img: &DynamicImage) -> GrayImage {
+    if let DynamicImage::ImageLuma8(g) = img {
+        return g.clone();
+    }
     let rgb = img.to_rgb8();
     let mut out = GrayImage::new(rgb.width(), rgb.height());
     for (o, p) in out.pixels_mut().zip(rgb.pixels()) {
         let [r, g, b] = p.0;
-        let (r, g, b) = (r as i32, g as i32, b as i32);
-        // A seal's red is far above its green and blue; black ink under it stays dark
-        // in all three, so only the seal goes. Its fringe, where the red thins into the
-        // paper, is less red but still bright in red: left in, its outline reads as ink
-        // that strings the closing lines together.
-        let redness = r - g.max(b);
-        o.0[0] = if redness > 60 || (redness > 25 && r > 140) {
-            255
-        } else {
-            ((r * 299 + g * 587 + b * 114) / 1000) as u8
-        };
+        o.0[0] = luma_without_seal(r, g, b);
     }
     out
+}
+
+/// The gray of one colour pixel, with a seal's red taken for paper.
+pub fn luma_without_seal(r: u8, g: u8, b: u8) -> u8 {
+    let (r, g, b) = (r as i32, g as i32, b as i32);
+    // A seal's red is far above its green and blue; black ink under it stays dark
+    // in all three, so only the seal goes. Its fringe, where the red thins into the
+    // paper, is less red but still bright in red: left in, its outline reads as ink
+    // that strings the closing lines together.
+    let redness = r - g.max(b);
+    if redness > 60 || (redness > 25 && r > 140) {
+        255
+    } else {
+        ((r * 299 + g * 587 + b * 114) / 1000) as u8
+    }
 }
 
 /// Binarizes, estimates the skew, and turns the page straight.
