@@ -125,18 +125,24 @@ pub fn luma_without_seal(r: u8, g: u8, b: u8) -> u8 {
 
 /// Binarizes, estimates the skew, and turns the page straight.
 pub fn normalize(gray: GrayImage, dpi: u32, opts: &NormalizeOptions) -> NormalizedPage {
-    let ink = sauvola(&gray, window_px(dpi, opts), opts.k);
+    // Both masks at once: a straight page (most are) keeps them, and the second mask
+    // costs little beside the window sums they share.
+    let [ink, rule_ink] = sauvola_masks(&gray, window_px(dpi, opts), [opts.k, opts.rule_k]);
     let skew = estimate_skew(&ink, opts.max_skew_deg);
-    let gray = if skew.abs() < 0.05 {
-        gray
-    } else {
-        imageproc::geometric_transformations::rotate_about_center(
-            &gray,
-            (-skew).to_radians(),
-            imageproc::geometric_transformations::Interpolation::Bilinear,
-            imageproc::geometric_transformations::Border::Constant(Luma([255])),
-        )
-    };
+    if skew.abs() < 0.05 {
+        return NormalizedPage {
+            gray,
+            ink,
+            rule_ink,
+            skew_deg: skew,
+        };
+    }
+    let gray = imageproc::geometric_transformations::rotate_about_center(
+        &gray,
+        (-skew).to_radians(),
+        imageproc::geometric_transformations::Interpolation::Bilinear,
+        imageproc::geometric_transformations::Border::Constant(Luma([255])),
+    );
     binarize(gray, dpi, skew, opts)
 }
 
