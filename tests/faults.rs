@@ -116,6 +116,14 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Asserts that a run stopped with status 2 saying `says`; its stderr.
+fn assert_stopped(out: &Output, says: &str) -> String {
+    let msg = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "{msg}");
+    assert!(msg.contains(says), "{msg}");
+    msg
+}
+
 #[test]
 fn a_disk_filling_mid_run_stops_it_cleanly_and_a_rerun_resumes() {
     let dir = temp_dir("full");
@@ -128,12 +136,9 @@ fn a_disk_filling_mid_run_stops_it_cleanly_and_a_rerun_resumes() {
     assert_succeeded(&batch(&db, &reports[..1]));
     // Room to open the archive (its 32 KiB shared-memory file), none for a document.
     disk.fill_leaving(64 << 10);
-    let full = batch(&db, &reports[1..]);
-    let msg = stderr(&full);
-    assert_eq!(full.status.code(), Some(2), "{msg}");
-    assert!(
-        msg.contains("a.sqlite: the disk holding the archive is full"),
-        "{msg}"
+    let msg = assert_stopped(
+        &batch(&db, &reports[1..]),
+        "a.sqlite: the disk holding the archive is full",
     );
     // Said by the run as it commits, so the archive opened and the disk filled after.
     assert!(msg.contains("the run stopped; what it committed"), "{msg}");
@@ -168,12 +173,9 @@ fn a_read_only_archive_is_refused_by_batch_and_still_read_by_export() {
     assert_succeeded(&before);
     disk.remount_read_only();
 
-    let refused = batch(&db, &reports[1..]);
-    let msg = stderr(&refused);
-    assert_eq!(refused.status.code(), Some(2), "{msg}");
-    assert!(
-        msg.contains("a.sqlite: the archive cannot be written"),
-        "{msg}"
+    let msg = assert_stopped(
+        &batch(&db, &reports[1..]),
+        "a.sqlite: the archive cannot be written",
     );
     assert!(
         !msg.contains("converted"),
@@ -196,8 +198,7 @@ fn a_read_only_archive_is_refused_by_batch_and_still_read_by_export() {
         .stdout(Stdio::null())
         .output()
         .unwrap();
-    assert_eq!(review.status.code(), Some(2));
-    assert!(stderr(&review).contains("the archive cannot be written"));
+    assert_stopped(&review, "the archive cannot be written");
 }
 
 #[test]
@@ -223,14 +224,9 @@ fn a_second_batch_on_one_archive_refuses_while_the_first_runs() {
         std::thread::sleep(Duration::from_millis(10));
     }
 
-    let second = batch(&db, &reports);
-    let msg = stderr(&second);
-    assert_eq!(second.status.code(), Some(2), "{msg}");
-    assert!(
-        msg.contains(&format!(
-            "a.sqlite: another run is writing this archive ({holder}"
-        )),
-        "{msg}"
+    assert_stopped(
+        &batch(&db, &reports),
+        &format!("a.sqlite: another run is writing this archive ({holder}"),
     );
     assert!(
         first.try_wait().unwrap().is_none(),

@@ -29,6 +29,14 @@ pub struct Archive {
     _run_lock: Option<lock::RunLock>,
 }
 
+fn version_error(path: &Path, found: u32) -> Error {
+    Error::ArchiveVersion {
+        path: path.to_path_buf(),
+        found,
+        supported: schema::SCHEMA_VERSION,
+    }
+}
+
 /// `path` for a `file:` URI: the characters URIs reserve are escaped.
 fn uri_path(path: &Path) -> String {
     let mut out = String::new();
@@ -126,11 +134,7 @@ impl Archive {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(err)?;
         if let Err(found) = schema::migrate(&mut conn).map_err(err)? {
-            return Err(Error::ArchiveVersion {
-                path: path.to_path_buf(),
-                found,
-                supported: schema::SCHEMA_VERSION,
-            });
+            return Err(version_error(path, found));
         }
         Ok(Archive {
             conn,
@@ -161,11 +165,7 @@ impl Archive {
         }
         .map_err(|e| Error::archive(path, e))?;
         if found != schema::SCHEMA_VERSION {
-            return Err(Error::ArchiveVersion {
-                path: path.to_path_buf(),
-                found,
-                supported: schema::SCHEMA_VERSION,
-            });
+            return Err(version_error(path, found));
         }
         Ok(Archive {
             conn,
