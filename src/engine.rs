@@ -148,6 +148,9 @@ pub struct Engine<'a> {
     pub options: EngineOptions,
 }
 
+/// Tesseract's mean confidence above which a label read as one line is kept.
+const SURE_LINE: f32 = 0.75;
+
 /// Time spent in each stage of one conversion, logged at debug level: where a
 /// document's seconds go, without a profiler.
 struct StageClock<'p> {
@@ -237,6 +240,36 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Reads one table cell. A label on one line is read as a line, which spares
+    /// Tesseract a block's layout analysis (most of a short label's time); where that
+    /// reading is unsure — values run into the label where a rule was lost read as
+    /// noise on a line — it is read again as a block.
+    fn read_cell(
+        &self,
+        page: &PreparedPage,
+        ink: &CellInk,
+        bbox: PixelBox,
+        kind: ReadKind,
+        reader: &mut dyn TextReader,
+    ) -> Result<Reading> {
+        let one_line = ink
+            .content
+            .is_some_and(|c| c.height() * 2 < ink.glyph_height * 3);
+        if kind == ReadKind::Text && one_line && page.text_layer.is_none() {
+            let line = self.read_region(page, &page.erased, ink, bbox, ReadKind::Line, reader)?;
+            log::trace!(
+                "line read {:?}",
+                line.as_ref().map(|r| (&r.text, r.confidence))
+            );
+            if let Some(r) = line.filter(|r| r.confidence >= SURE_LINE) {
+                return Ok(r);
+            }
+        }
+        Ok(self
+            .read_region(page, &page.erased, ink, bbox, kind, reader)?
+            .unwrap_or_default())
+    }
+
     /// Stage 4: reads every cell of the page's tables.
     pub fn read_tables(
         &self,
@@ -284,8 +317,7 @@ impl<'a> Engine<'a> {
                         from_text_layer: page.text_layer.is_some(),
                     }
                 } else {
-                    self.read_region(page, &page.erased, ink, cell.bbox, kind, reader)?
-                        .unwrap_or_default()
+                    self.read_cell(page, ink, cell.bbox, kind, reader)?
                 };
                 log::debug!(
                     "page {} cell r{} c{} span {}x{} at {:?} {:?} numeric_shape={} text={:?}",
