@@ -20,7 +20,7 @@ repeated in merged cells is matched by what is on the row; 2019 and 2021 rows ar
 told apart only where their labels differ. It is generous where it can be: any row
 may match any table's label.
 """
-import argparse, json, os, re, subprocess, sys, tempfile, time
+import argparse, json, os, re, shutil, subprocess, sys, tempfile, time
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
@@ -266,6 +266,7 @@ def main():
     for name, (secs, right, total) in results.items():
         print(f"| {name} | {secs / pages:.2f} | {secs / pages / ours:.1f}× | {100 * right / total:.1f}% ({right}/{total}) |")
     print(f"\nnianbao is {faster_peer / ours:.1f}× faster than the faster peer.")
+    shutil.rmtree(named)
     if a.json:
         json.dump({k: {"seconds": s, "pages": pages, "right": r, "cells": n} for k, (s, r, n) in results.items()},
                   open(a.json, "w"), indent=2)
