@@ -751,3 +751,6 @@ fn text_in(chars: &[TextChar], region: PixelBox) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+#[cfg(test)]
+mod tests;

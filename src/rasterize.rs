@@ -533,19 +533,23 @@ fn text_layer(
     Ok(out)
 }
 
+/// A rasterizer for tests that need no PDF: every PDF is an error.
+#[cfg(test)]
+pub(crate) struct NoPdf;
+
+#[cfg(test)]
+impl PdfRasterizer for NoPdf {
+    fn pdf_pages(&self, _: &[u8], path: &Path, _: &LoadOptions) -> Result<Vec<PageImage>> {
+        Err(Error::Pdf {
+            path: path.to_path_buf(),
+            reason: "no pdf in this test".into(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct NoPdf;
-    impl PdfRasterizer for NoPdf {
-        fn pdf_pages(&self, _: &[u8], path: &Path, _: &LoadOptions) -> Result<Vec<PageImage>> {
-            Err(Error::Pdf {
-                path: path.to_path_buf(),
-                reason: "no pdf in this test".into(),
-            })
-        }
-    }
 
     fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("nianbao-raster-{}", std::process::id()));

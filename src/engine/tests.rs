@@ -1,0 +1,93 @@
+//! Engine tests with a fake reader: how a table cell is read, not what Tesseract says.
+
+use super::*;
+use crate::crop::{self, CropOptions};
+use crate::grid::Rules;
+use crate::normalize::InkMask;
+use crate::rasterize::NoPdf;
+use image::Luma;
+use imageproc::drawing::draw_filled_rect_mut;
+use imageproc::rect::Rect;
+
+/// Answers each kind with a set confidence and remembers what it was asked.
+struct FakeReader {
+    line_confidence: f32,
+    asked: Vec<ReadKind>,
+}
+
+impl TextReader for FakeReader {
+    fn read(&mut self, _: &GrayImage, _: u32, kind: ReadKind) -> Result<Reading> {
+        self.asked.push(kind);
+        let confidence = if kind == ReadKind::Line {
+            self.line_confidence
+        } else {
+            0.9
+        };
+        Ok(Reading {
+            text: format!("{kind:?}"),
+            confidence,
+            symbols: Vec::new(),
+            from_text_layer: false,
+        })
+    }
+}
+
+/// A page with one cell holding `lines` lines of glyph-high ink.
+fn page_and_cell(lines: i32) -> (PreparedPage, CellInk, PixelBox) {
+    let mut gray = GrayImage::from_pixel(600, 300, Luma([255]));
+    for l in 0..lines {
+        for g in 0..6 {
+            let rect = Rect::at(40 + g * 40, 40 + l * 50).of_size(30, 30);
+            draw_filled_rect_mut(&mut gray, rect, Luma([0]));
+        }
+    }
+    let ink = InkMask::from_gray_threshold(&gray, 128);
+    let bbox = PixelBox::from_corners(20, 20, 400, 60 + lines * 50);
+    let cell = crop::analyze(&gray, &ink, bbox, 300, &CropOptions::default());
+    let page = PreparedPage {
+        number: 1,
+        dpi: 300,
+        gray: gray.clone(),
+        erased: gray,
+        ink,
+        rules: Rules::default(),
+        tables: Vec::new(),
+        text_layer: None,
+        skew_deg: 0.0,
+    };
+    (page, cell, bbox)
+}
+
+fn read(lines: i32, line_confidence: f32) -> (Reading, Vec<ReadKind>) {
+    let (page, cell, bbox) = page_and_cell(lines);
+    let engine = Engine::new(&NoPdf, EngineOptions::default());
+    let mut reader = FakeReader {
+        line_confidence,
+        asked: Vec::new(),
+    };
+    let r = engine
+        .read_cell(&page, &cell, bbox, ReadKind::Text, &mut reader)
+        .unwrap();
+    (r, reader.asked)
+}
+
+#[test]
+fn a_label_on_one_line_is_read_as_a_line_when_that_is_sure() {
+    let (r, asked) = read(1, 0.9);
+    assert_eq!(asked, [ReadKind::Line]);
+    assert_eq!(r.text, "Line");
+}
+
+#[test]
+fn an_unsure_line_reading_is_read_again_as_a_block() {
+    let (r, asked) = read(1, 0.5);
+    assert_eq!(asked, [ReadKind::Line, ReadKind::Text]);
+    assert_eq!(r.text, "Text");
+}
+
+#[test]
+fn a_label_over_two_lines_is_read_as_a_block() {
+    let (r, asked) = read(2, 0.9);
+    assert_eq!(asked, [ReadKind::Text]);
+    assert_eq!(r.text, "Text");
+}
