@@ -18,7 +18,7 @@ use crate::review::{self, ReviewOptions};
 use crate::template::Template;
 use image::GrayImage;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// Every stage's options; each stage's defaults say why they are what they are.
@@ -146,6 +146,25 @@ impl std::fmt::Display for Warning {
 pub struct Engine<'a> {
     pdf: &'a dyn PdfRasterizer,
     pub options: EngineOptions,
+}
+
+/// Which cells are headings: text in rows that hold no number (column heads, the
+/// table's note). Mapping names rows of values only, so headings need no reading —
+/// on a typical scan they are a third of the text cells.
+fn headings(cells: &[GridCell], kinds: &[ReadKind]) -> Vec<bool> {
+    let valued_rows: HashSet<usize> = cells
+        .iter()
+        .zip(kinds)
+        .filter(|(_, &k)| k == ReadKind::Number)
+        .flat_map(|(c, _)| c.row..c.row + c.row_span)
+        .collect();
+    cells
+        .iter()
+        .zip(kinds)
+        .map(|(c, &k)| {
+            k == ReadKind::Text && !(c.row..c.row + c.row_span).any(|r| valued_rows.contains(&r))
+        })
+        .collect()
 }
 
 /// Tesseract's mean confidence above which a label read as one line is kept.
@@ -303,9 +322,14 @@ impl<'a> Engine<'a> {
                 }
                 None => (t, inks, kinds),
             };
+            let headings = headings(&t.cells, &kinds);
             let mut cells = Vec::with_capacity(t.cells.len());
-            for ((cell, ink), kind) in t.cells.iter().zip(&inks).zip(kinds) {
-                let reading = if ink.content.is_none() {
+            for (((cell, ink), kind), heading) in t.cells.iter().zip(&inks).zip(kinds).zip(headings)
+            {
+                // A text layer costs nothing to read, so its headings are kept.
+                let reading = if heading && page.text_layer.is_none() {
+                    Reading::default()
+                } else if ink.content.is_none() {
                     // A text layer is sure of an empty cell. On a scan a faint 0 can
                     // vanish in binarization, and the format prints 0 for none: an
                     // empty value cell is rare (11 of the bench's 11,964) and about as

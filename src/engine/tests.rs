@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::crop::{self, CropOptions};
+use crate::grid::GridCell;
 use crate::grid::Rules;
 use crate::normalize::InkMask;
 use crate::rasterize::NoPdf;
@@ -90,4 +91,33 @@ fn a_label_over_two_lines_is_read_as_a_block() {
     let (r, asked) = read(2, 0.9);
     assert_eq!(asked, [ReadKind::Text]);
     assert_eq!(r.text, "Text");
+}
+
+#[test]
+fn text_in_rows_without_numbers_is_a_heading_and_a_label_beside_numbers_is_not() {
+    let cell = |row, col, row_span| GridCell {
+        row,
+        col,
+        row_span,
+        col_span: 1,
+        bbox: PixelBox::from_corners(0, 0, 10, 10),
+    };
+    // Row 0: the table's note over two heading rows and a column head; rows 2–3: a
+    // group label over two rows of a label and a number each.
+    let cells = [
+        cell(0, 0, 2),
+        cell(0, 1, 1),
+        cell(1, 1, 1),
+        cell(2, 0, 2),
+        cell(2, 1, 1),
+        cell(2, 2, 1),
+        cell(3, 1, 1),
+        cell(3, 2, 1),
+    ];
+    use ReadKind::{Number as N, Text as T};
+    let kinds = [T, T, T, T, T, N, T, N];
+    assert_eq!(
+        headings(&cells, &kinds),
+        [true, true, true, false, false, false, false, false]
+    );
 }
