@@ -4,7 +4,7 @@
 //! Lines are found as chains of long ink runs: runs in neighbouring pixel rows that
 //! overlap are one stroke, strokes in line with a short gap are one broken rule. A rule
 //! must meet two rules of the other direction, which drops underlines, scribbles and
-//! long text strokes. Tables are the connected groups of rules; their rule positions
+//! long text strokes; a bold one whose both ends float between rules is a pen line. Tables are the connected groups of rules; their rule positions
 //! form a lattice whose elementary cells merge wherever the rule between them is absent.
 
 mod apart;
@@ -37,6 +37,13 @@ pub struct GridOptions {
     pub max_seeded_gap_in: f32,
     /// How far a rule's end may stop short of the rule it meets.
     pub touch_in: f32,
+    /// A rule ends on a crossing rule at one end at least. A stroke whose both ends
+    /// float farther than this from any, and that is much bolder than the page's rules
+    /// (a pen line through a row of figures), is a mark; a faded rule's floating
+    /// piece is thinner than the rest, never bolder.
+    pub max_float_in: f32,
+    /// How much bolder than the page's median rule such a floating stroke must be.
+    pub mark_boldness: f32,
     /// Rules closer than this across their direction are one lattice line (double rules).
     pub cluster_in: f32,
     /// Thicker ink is a scanner edge or a filled block, not a rule.
@@ -56,6 +63,9 @@ impl Default for GridOptions {
             max_gap_in: 0.15,
             max_seeded_gap_in: 1.5,
             touch_in: 0.05,
+            max_float_in: 0.1,
+            // Pen lines measured 1.8× the rules they cross; faded pieces ≤ 1.4×.
+            mark_boldness: 1.6,
             cluster_in: 0.045,
             max_thickness_in: 0.04,
             min_table_width_in: 1.5,
@@ -113,6 +123,12 @@ impl Segment {
             }
         }
         solid
+    }
+
+    /// Mean ink across the rule: its stroke width where solid, less where faded.
+    fn thickness(&self) -> f32 {
+        let ink: i32 = self.runs.iter().map(|r| r.end - r.start).sum();
+        ink as f32 / self.length().max(1) as f32
     }
 
     /// How much of its length has ink.
@@ -238,7 +254,39 @@ pub fn detect_rules(ink: &InkMask, dpi: u32, opts: &GridOptions) -> Rules {
         .collect();
     rules.vertical.extend(bridges_v);
     rules.horizontal.extend(bridges_h);
-    rules
+    let float = px(dpi, opts.max_float_in) as f32;
+    let mut widths: Vec<f32> = (rules.horizontal.iter())
+        .chain(&rules.vertical)
+        .map(Segment::thickness)
+        .collect();
+    widths.sort_by(f32::total_cmp);
+    let bold = widths.get(widths.len() / 2).copied().unwrap_or(0.0) * opts.mark_boldness;
+    let is_mark =
+        |s: &Segment, across: &[Segment]| s.thickness() > bold && floats(s, across, float);
+    let h: Vec<Segment> = (rules.horizontal.iter())
+        .filter(|s| !is_mark(s, &rules.vertical))
+        .cloned()
+        .collect();
+    let v: Vec<Segment> = (rules.vertical.iter())
+        .filter(|s| !is_mark(s, &rules.horizontal))
+        .cloned()
+        .collect();
+    if (h.len(), v.len()) == (rules.horizontal.len(), rules.vertical.len()) {
+        return rules;
+    }
+    keep_structural(h, v, px(dpi, opts.touch_in))
+}
+
+/// Whether neither end of `s` lies within `tol` of a rule of `across` that spans it.
+fn floats(s: &Segment, across: &[Segment], tol: f32) -> bool {
+    let at = s.mid_pos();
+    let crossing: Vec<f32> = across
+        .iter()
+        .filter(|a| at >= a.start as f32 - tol && at <= a.end as f32 + tol)
+        .map(|a| a.pos_at(at))
+        .collect();
+    let on_rule = |end: i32| crossing.iter().any(|&c| (c - end as f32).abs() <= tol);
+    !on_rule(s.start) && !on_rule(s.end)
 }
 
 /// Whether `s` runs from one rule of `across` to another (its ends within `tol` of
@@ -318,10 +366,7 @@ fn line_segments(ink: &InkMask, dpi: u32, opts: &GridOptions) -> (Vec<Segment>, 
             s.seeded = s.length() >= seed;
             s
         })
-        .filter(|s| {
-            let ink: i32 = s.runs.iter().map(|r| r.end - r.start).sum();
-            (ink as f32 / s.length().max(1) as f32) <= max_thick
-        })
+        .filter(|s| s.thickness() <= max_thick)
         .collect();
     let tol = (dpi as f32 / 100.0).max(2.0);
     segs = join_collinear(segs, px(dpi, opts.max_gap_in), tol, |_, _| true);

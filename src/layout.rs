@@ -267,11 +267,21 @@ const MATCH_COST: f32 = 0.3;
 
 fn score(o: &ObservedRow, e: Expected) -> f32 {
     match e {
-        Expected::Reviews => match o.values.len() {
-            15 => 1.0,
-            13..=17 => 0.6,
-            _ => 0.0,
-        },
+        Expected::Reviews => {
+            let by_count = match o.values.len() {
+                15 => 1.0,
+                13..=17 => 0.6,
+                _ => 0.0,
+            };
+            // A header row carried over a page break (its first cells empty, the rest
+            // "维持 纠正 …") counts fifteen cells too, but few of them are numbers.
+            let numbers = o
+                .values
+                .iter()
+                .filter(|c| c.kind == ReadKind::Number)
+                .count();
+            by_count * numbers as f32 / o.values.len().max(1) as f32
+        }
         Expected::Row(_, spec) => {
             if o.values.is_empty() || o.leaf.is_empty() {
                 return 0.0;

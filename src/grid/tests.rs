@@ -297,6 +297,21 @@ fn text_strokes_inside_cells_make_no_rules() {
 }
 
 #[test]
+fn a_bold_pen_line_through_a_row_does_not_cut_its_cells() {
+    let page = |width: u32| {
+        let mut img = blank();
+        lattice(&mut img, &XS, &YS);
+        // From the middle of the first column to the middle of the last, crossing
+        // three column rules, as a reader's pen underlines a row of figures.
+        draw_filled_rect_mut(&mut img, Rect::at(300, 225).of_size(820, width), INK);
+        tables_of(&img)[0].cells.len()
+    };
+    assert_eq!(page(7), 16);
+    // A stroke as thin as the rules may be a faded rule's surviving piece: it stays.
+    assert!(page(3) > 16);
+}
+
+#[test]
 fn underline_outside_a_table_is_not_a_table() {
     let mut img = blank();
     lattice(&mut img, &XS, &YS);

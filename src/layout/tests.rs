@@ -531,3 +531,33 @@ fn a_heading_over_a_row_whose_label_was_lost_does_not_name_it() {
         assert!(cell(row).confidence_in_place() <= 0.5);
     }
 }
+
+#[test]
+fn a_review_header_row_carried_over_a_page_break_is_not_the_data_row() {
+    // The header's last line opens the next page: five empty cells over the review
+    // columns, then "维持 纠正 结果 审结" and an empty total, twice.
+    let heads = ["", "", "", "", "", "维持", "纠正", "结果", "审结", ""];
+    let mut header: Vec<&str> = heads.to_vec();
+    header.extend(&heads[5..]);
+    let data: Vec<String> = (0..15).map(|k| k.to_string()).collect();
+    let mut t = table(
+        3,
+        &[
+            ("", header),
+            ("", data.iter().map(String::as_str).collect()),
+        ],
+    );
+    for c in t.cells.iter_mut().filter(|c| c.grid.row == 0) {
+        if !c.reading.text.is_empty() {
+            c.kind = ReadKind::Text;
+        }
+    }
+    let out = map_tables(&[t]);
+    let at = |row: &str, col: &str| value(&out, "reviews_litigation", row, col);
+    assert_eq!(at("administrative_review", "upheld").as_deref(), Some("0"));
+    assert_eq!(at("litigation_direct", "upheld").as_deref(), Some("5"));
+    assert_eq!(
+        at("litigation_after_review", "total").as_deref(),
+        Some("14")
+    );
+}
