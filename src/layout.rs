@@ -268,7 +268,10 @@ const MATCH_COST: f32 = 0.3;
 fn score(o: &ObservedRow, e: Expected) -> f32 {
     match e {
         Expected::Reviews => {
-            let by_count = match o.values.len() {
+            // Values run together where a column rule was lost count as they were
+            // printed, as review_cells will place them.
+            let found = split_run_together(&o.values, 15).len();
+            let by_count = match found {
                 15 => 1.0,
                 13..=17 => 0.6,
                 _ => 0.0,
@@ -414,9 +417,13 @@ pub fn map_tables_for_year(tables: &[ReadTable], year: Option<i32>) -> Vec<Table
                 Expected::Reviews => "reviews_litigation".into(),
             });
             log::debug!(
-                "row {i} {:?} ({} values) -> {row:?}",
+                "row {i} {:?} ({} values) -> {row:?} {:?}",
                 o.leaf,
-                o.values.len()
+                o.values.len(),
+                o.values
+                    .iter()
+                    .map(|c| c.reading.text.as_str())
+                    .collect::<Vec<_>>()
             );
         }
     }

@@ -561,3 +561,32 @@ fn a_review_header_row_carried_over_a_page_break_is_not_the_data_row() {
         Some("14")
     );
 }
+
+#[test]
+fn a_review_row_with_three_lost_column_rules_is_still_the_review_row() {
+    // Twelve cells: three of them hold two values each, their rule faded away.
+    let mut texts: Vec<String> = (0..15).map(|k| k.to_string()).collect();
+    for at in [1, 5, 10] {
+        let pair = format!("{} {}", texts[at], texts[at + 1]);
+        texts.splice(at..at + 2, [pair]);
+    }
+    assert_eq!(texts.len(), 12);
+    let mut t = table(4, &as_rows(&[("".to_string(), texts)]));
+    for c in t.cells.iter_mut() {
+        c.reading.symbols = sure_symbols(&c.reading.text);
+    }
+    let out = map_tables(&[t]);
+    let at = |row: &str, col: &str| value(&out, "reviews_litigation", row, col);
+    assert_eq!(
+        at("administrative_review", "corrected").as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        at("litigation_after_review", "other").as_deref(),
+        Some("12")
+    );
+    assert_eq!(
+        at("litigation_after_review", "total").as_deref(),
+        Some("14")
+    );
+}
