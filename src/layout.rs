@@ -177,6 +177,8 @@ pub struct ReadTable {
 struct ObservedRow<'a> {
     table: &'a ReadTable,
     leaf: String,
+    /// The cell the leaf was read from.
+    label: Option<&'a ReadCell>,
     /// The cells right of the label: values, and text where a value stands (a number
     /// misread as text, which must surface as unreadable rather than vanish).
     values: Vec<&'a ReadCell>,
@@ -214,7 +216,7 @@ fn observed_rows(tables: &[ReadTable]) -> Vec<ObservedRow<'_>> {
                 })
                 .collect();
             values.sort_by_key(|c| c.grid.col);
-            let leaf = t
+            let label = t
                 .cells
                 .iter()
                 .filter(|c| {
@@ -225,12 +227,11 @@ fn observed_rows(tables: &[ReadTable]) -> Vec<ObservedRow<'_>> {
                         && !c.reading.text.is_empty()
                 })
                 .max_by_key(|c| c.grid.col)
-                .filter(|c| !heads_a_group(t, c))
-                .map(|c| c.reading.text.clone())
-                .unwrap_or_default();
+                .filter(|c| !heads_a_group(t, c));
             out.push(ObservedRow {
                 table: t,
-                leaf,
+                leaf: label.map(|c| c.reading.text.clone()).unwrap_or_default(),
+                label,
                 values,
             });
         }
@@ -581,7 +582,11 @@ fn row_cells(o: &ObservedRow, all: &[ObservedRow], row: &'static RowSpec) -> Vec
     let n = row.cols.len();
     let page = o.table.page;
     let split = split_run_together(&o.values, n);
-    let values: Vec<&ReadCell> = split.iter().collect();
+    let lost = match o.label {
+        Some(label) if split.len() < n => values_in_label(label, n - split.len(), &split),
+        _ => Vec::new(),
+    };
+    let values: Vec<&ReadCell> = lost.iter().chain(&split).collect();
     let (chosen, guessed): (Vec<(usize, &ReadCell)>, bool) =
         if let Some(centres) = column_centres(o, all, n) {
             (place_by_position(&values, &centres), false)
@@ -599,8 +604,61 @@ fn row_cells(o: &ObservedRow, all: &[ObservedRow], row: &'static RowSpec) -> Vec
         };
     chosen
         .into_iter()
-        .map(|(k, c)| make_cell(row.id, row.cols[k].0, row.cols[k].1, c, page))
-        .map(|cell| if guessed { guessed_column(cell) } else { cell })
+        .map(|(k, c)| {
+            let cell = make_cell(row.id, row.cols[k].0, row.cols[k].1, c, page);
+            let from_label = lost.iter().any(|l| std::ptr::eq(l, c));
+            if guessed || from_label {
+                guessed_column(cell)
+            } else {
+                cell
+            }
+        })
+        .collect()
+}
+
+/// The values at the end of a label cell that took in the first value cells of its
+/// row (the rule between them lost): numbers set apart from the label's words, at
+/// most `missing`, each in a value cell's width at the label cell's right end. They
+/// were read as text, so they are never sure.
+fn values_in_label(label: &ReadCell, missing: usize, values: &[ReadCell]) -> Vec<ReadCell> {
+    let words: Vec<&str> = label.reading.text.split_whitespace().collect();
+    let is_number = |w: &&&str| matches!(parse(w, ValueKind::Amount), Parsed::Number(_));
+    let numbers = words
+        .iter()
+        .rev()
+        .take_while(is_number)
+        .count()
+        .min(missing);
+    if numbers == 0 || numbers == words.len() {
+        return Vec::new();
+    }
+    let mut widths: Vec<i32> = values.iter().map(|c| c.grid.bbox.width()).collect();
+    widths.sort_unstable();
+    let b = label.grid.bbox;
+    let width = widths
+        .get(widths.len() / 2)
+        .copied()
+        .unwrap_or(b.width() / 4);
+    let width = width.min(b.width() / (numbers as i32 + 1));
+    words[words.len() - numbers..]
+        .iter()
+        .enumerate()
+        .map(|(j, w)| {
+            let x0 = b.x1 - width * (numbers - j) as i32;
+            ReadCell {
+                grid: GridCell {
+                    bbox: PixelBox::from_corners(x0, b.y0, x0 + width, b.y1),
+                    ..label.grid.clone()
+                },
+                kind: ReadKind::Number,
+                reading: Reading {
+                    text: w.to_string(),
+                    confidence: label.reading.confidence,
+                    symbols: Vec::new(),
+                    from_text_layer: label.reading.from_text_layer,
+                },
+            }
+        })
         .collect()
 }
 

@@ -590,3 +590,40 @@ fn a_review_row_with_three_lost_column_rules_is_still_the_review_row() {
         Some("14")
     );
 }
+
+#[test]
+fn a_value_swallowed_by_its_label_cell_is_recovered_but_doubted() {
+    let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
+    let at = APPLICATIONS_2021
+        .rows()
+        .position(|r| r.id == "withheld_state_secret")
+        .expect("row of the format");
+    // The rule between the label and the first value faded: one cell reads both.
+    apps[at].0 = format!("{}      {at}", apps[at].0);
+    apps[at].1.remove(0);
+    let out = map_tables(&[table(1, &as_rows(&apps))]);
+    let cell = |col: &str| {
+        out[0]
+            .cells
+            .iter()
+            .find(|c| c.row == "withheld_state_secret" && c.col == col)
+            .unwrap_or_else(|| panic!("{col} placed"))
+    };
+    let first = cell("natural_person");
+    assert_eq!(
+        first.value.as_ref().map(|v| v.to_string()),
+        Some(at.to_string())
+    );
+    assert!(first.confidence_in_place() <= 0.5);
+    assert_eq!(
+        cell("total").value.as_ref().map(|v| v.to_string()),
+        Some(at.to_string())
+    );
+    // A label whose last word is no number gives nothing.
+    apps[at].0 = "1.属于国家秘密".into();
+    let out = map_tables(&[table(1, &as_rows(&apps))]);
+    assert!(!out[0]
+        .cells
+        .iter()
+        .any(|c| c.row == "withheld_state_secret" && c.col == "natural_person"));
+}
