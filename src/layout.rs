@@ -520,10 +520,11 @@ fn split_run_together(values: &[&ReadCell], n: usize) -> Vec<ReadCell> {
     let usual_width = widths.get(widths.len() / 2).copied().unwrap_or(0);
     let mut i = 0;
     while i < out.len() && out.len() < n {
-        let symbols = &out[i].reading.symbols;
+        let symbols = &symbols_of(&out[i].reading);
+        // A part without a digit is a speck between the values, not one of them.
         let mut parts: Vec<&[Symbol]> = symbols
             .split(|s| s.text.trim().is_empty())
-            .filter(|p| !p.is_empty())
+            .filter(|p| p.iter().any(|s| s.text.chars().any(|c| c.is_ascii_digit())))
             .collect();
         if parts.len() < 2 && out[i].grid.bbox.width() * 2 >= usual_width * 3 {
             if let Some(at) = lost_rule(symbols) {
@@ -558,6 +559,21 @@ fn split_run_together(values: &[&ReadCell], n: usize) -> Vec<ReadCell> {
         i += taken;
     }
     out
+}
+
+/// The reading's symbols; for a cell read as text, which has none, its characters
+/// at the reading's confidence.
+fn symbols_of(reading: &Reading) -> Vec<Symbol> {
+    if !reading.symbols.is_empty() {
+        return reading.symbols.clone();
+    }
+    (reading.text.chars())
+        .map(|ch| Symbol {
+            text: ch.to_string(),
+            confidence: reading.confidence,
+            alternatives: Vec::new(),
+        })
+        .collect()
 }
 
 /// Where a lost rule was read as a 1 in `symbols` that no printed number reads as

@@ -627,3 +627,46 @@ fn a_value_swallowed_by_its_label_cell_is_recovered_but_doubted() {
         .iter()
         .any(|c| c.row == "withheld_state_secret" && c.col == "natural_person"));
 }
+
+#[test]
+fn values_run_together_around_a_speck_and_read_as_text_are_still_split() {
+    let mut active = printed(&ACTIVE_2021, |l| l.to_string(), |_| "0".to_string());
+    let rules = ACTIVE_2021
+        .rows()
+        .position(|r| r.id == "rules")
+        .expect("row of the format");
+    let n = active[rules].1.len();
+    // The rule between the last two columns was lost and a speck of dust sat between
+    // their values; the merged cell was read as text, which gives no symbols.
+    active[rules].1.truncate(n - 2);
+    active[rules].1.push("7      .    9".into());
+    let mut t = table(1, &as_rows(&active));
+    // As printed: the label cell ends where it always does, the merged cell is two wide.
+    let row = t
+        .cells
+        .iter()
+        .find(|c| c.reading.text.contains('.'))
+        .unwrap()
+        .grid
+        .row;
+    for c in t.cells.iter_mut().filter(|c| c.grid.row == row) {
+        let b = c.grid.bbox;
+        c.grid.bbox = match (c.grid.col, c.reading.text.contains('.')) {
+            (0, _) => PixelBox::from_corners(b.x0, b.y0, b.x1 - 100, b.y1),
+            (_, true) => PixelBox::from_corners(b.x0 - 100, b.y0, b.x1, b.y1),
+            _ => PixelBox::from_corners(b.x0 - 100, b.y0, b.x1 - 100, b.y1),
+        };
+    }
+    let out = map_tables(&[t]);
+    let at = |col: &str| value(&out, "active_disclosure", "rules", col);
+    let cols: Vec<&str> = ACTIVE_2021
+        .rows()
+        .nth(rules)
+        .unwrap()
+        .cols
+        .iter()
+        .map(|c| c.0)
+        .collect();
+    assert_eq!(at(cols[n - 2]).as_deref(), Some("7"));
+    assert_eq!(at(cols[n - 1]).as_deref(), Some("9"));
+}
