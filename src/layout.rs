@@ -746,11 +746,15 @@ fn review_cells(o: &ObservedRow) -> Vec<Cell> {
     let n = REVIEW_ROWS.len() * REVIEW_COLS.len();
     let values = split_run_together(&o.values, n);
     let short = values.len() < n;
+    let slots = if short {
+        review_slots(o, &values, n)
+    } else {
+        (0..n).collect()
+    };
     values
         .iter()
-        .take(n)
-        .enumerate()
-        .map(|(k, c)| {
+        .zip(slots)
+        .map(|(c, k)| {
             make_cell(
                 REVIEW_ROWS[k / 5],
                 REVIEW_COLS[k % 5],
@@ -761,6 +765,35 @@ fn review_cells(o: &ObservedRow) -> Vec<Cell> {
         })
         .map(|cell| if short { guessed_column(cell) } else { cell })
         .collect()
+}
+
+/// The columns of a review row that lost values: the fifteen columns share the row's
+/// width about equally, so each value's place across the row tells its column, as
+/// long as that keeps them in order. Otherwise, in order from the left.
+///
+/// The row's width is that of every cell reaching into it: a value lost into a
+/// heading cell above (the rule between them faded) still widens it.
+fn review_slots(o: &ObservedRow, values: &[ReadCell], n: usize) -> Vec<usize> {
+    let in_order: Vec<usize> = (0..values.len().min(n)).collect();
+    let Some(row) = values.first().map(|c| c.grid.row) else {
+        return in_order;
+    };
+    let reaching = (o.table.cells.iter())
+        .filter(|c| c.grid.row <= row && row < c.grid.row + c.grid.row_span)
+        .map(|c| c.grid.bbox);
+    let (x0, x1) = reaching.fold((i32::MAX, i32::MIN), |(a, b), r| (a.min(r.x0), b.max(r.x1)));
+    if x1 <= x0 {
+        return in_order;
+    }
+    let slots: Vec<usize> = (values.iter())
+        .map(|c| ((c.grid.bbox.center().0 - x0) as i64 * n as i64 / (x1 - x0) as i64) as usize)
+        .map(|k| k.min(n - 1))
+        .collect();
+    if slots.windows(2).all(|w| w[0] < w[1]) {
+        slots
+    } else {
+        in_order
+    }
 }
 
 #[cfg(test)]

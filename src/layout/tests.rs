@@ -670,3 +670,40 @@ fn values_run_together_around_a_speck_and_read_as_text_are_still_split() {
     assert_eq!(at(cols[n - 2]).as_deref(), Some("7"));
     assert_eq!(at(cols[n - 1]).as_deref(), Some("9"));
 }
+
+#[test]
+fn review_values_after_a_loss_keep_the_columns_their_places_show() {
+    // The first two values were lost into the heading cell above them: the thirteen
+    // left sit in the last thirteen of fifteen equal columns.
+    let texts: Vec<String> = (2..15).map(|k| k.to_string()).collect();
+    let mut t = table(4, &as_rows(&[("".to_string(), texts)]));
+    let at_box = |col: i32, row: i32, cols: i32, rows: i32| {
+        PixelBox::from_corners(col * 100, row * 40, (col + cols) * 100, (row + rows) * 40)
+    };
+    for c in t.cells.iter_mut() {
+        c.grid.col += 1;
+        c.grid.row = 1;
+        c.grid.bbox = at_box(c.grid.col as i32, 1, 1, 1);
+    }
+    // The label cell becomes the heading over the first two columns, reaching down
+    // into the values' row.
+    let heading = &mut t.cells[0];
+    heading.grid = GridCell {
+        row: 0,
+        col: 0,
+        row_span: 2,
+        col_span: 2,
+        bbox: at_box(0, 0, 2, 2),
+    };
+    heading.reading.text = "结果维持 结果纠正".into();
+    t.n_rows = 2;
+    t.n_cols = 15;
+    let out = map_tables(&[t]);
+    let at = |row: &str, col: &str| value(&out, "reviews_litigation", row, col);
+    assert_eq!(at("administrative_review", "upheld"), None);
+    assert_eq!(at("administrative_review", "other").as_deref(), Some("2"));
+    assert_eq!(
+        at("litigation_after_review", "total").as_deref(),
+        Some("14")
+    );
+}
