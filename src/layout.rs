@@ -271,7 +271,7 @@ fn score(o: &ObservedRow, e: Expected) -> f32 {
         Expected::Reviews => {
             // Values run together where a column rule was lost count as they were
             // printed, as review_cells will place them.
-            let found = split_run_together(&o.values, 15).len();
+            let found = split_run_together(&o.values, 15, true).len();
             let by_count = match found {
                 15 => 1.0,
                 13..=17 => 0.6,
@@ -291,11 +291,25 @@ fn score(o: &ObservedRow, e: Expected) -> f32 {
                 return 0.0;
             }
             let sim = best_similarity(&o.leaf, spec.labels);
-            let fits =
-                o.values.len() == spec.cols.len() || (spec.cols.len() == 7 && o.values.len() > 7);
-            sim * if fits { 1.0 } else { 0.8 }
+            sim * if fits(o, spec) { 1.0 } else { 0.8 }
         }
     }
+}
+
+/// Whether `o` holds as many values as `row` has columns, counting values run together
+/// as they will be split; an applicant row may show more (labels misread as values).
+fn fits(o: &ObservedRow, row: &RowSpec) -> bool {
+    let n = row.cols.len();
+    let found = match o.values.len() {
+        m if m >= n => m,
+        _ => split_run_together(&o.values, n, counts_only(row)).len(),
+    };
+    found == n || (n == 7 && found > 7)
+}
+
+/// Whether every column of `row` is a count.
+fn counts_only(row: &RowSpec) -> bool {
+    row.cols.iter().all(|c| c.1 == ValueKind::Count)
 }
 
 /// Order-preserving best matching of observed to expected rows.
@@ -350,10 +364,7 @@ fn fill_by_order(
         };
         let slots: Vec<usize> = (ei + 1..ej).collect();
         let fits = |o: usize, e: usize| match exp[e] {
-            Expected::Row(_, spec) => {
-                obs[o].values.len() == spec.cols.len()
-                    || (spec.cols.len() == 7 && obs[o].values.len() > 7)
-            }
+            Expected::Row(_, spec) => fits(&obs[o], spec),
             Expected::Reviews => false,
         };
         // A row that fits none of the slots is a stray (a heading's stroke read as a
@@ -512,8 +523,9 @@ fn make_cell(
 /// in its share of the cell, as long as that makes no more than `n`.
 ///
 /// A cell as wide as two that reads as no printed number (a leading 0, as in "010") is
-/// two values with the lost rule between them read as a 1: it is cut there.
-fn split_run_together(values: &[&ReadCell], n: usize) -> Vec<ReadCell> {
+/// two values with the lost rule between them read as a 1 (in a row of counts, which
+/// have no point, also as a point): it is cut there.
+fn split_run_together(values: &[&ReadCell], n: usize, counts: bool) -> Vec<ReadCell> {
     let mut out: Vec<ReadCell> = values.iter().map(|c| (*c).clone()).collect();
     let mut widths: Vec<i32> = out.iter().map(|c| c.grid.bbox.width()).collect();
     widths.sort_unstable();
@@ -527,7 +539,7 @@ fn split_run_together(values: &[&ReadCell], n: usize) -> Vec<ReadCell> {
             .filter(|p| p.iter().any(|s| s.text.chars().any(|c| c.is_ascii_digit())))
             .collect();
         if parts.len() < 2 && out[i].grid.bbox.width() * 2 >= usual_width * 3 {
-            if let Some(at) = lost_rule(symbols) {
+            if let Some(at) = lost_rule(symbols, counts) {
                 parts = vec![&symbols[..at], &symbols[at + 1..]];
             }
         }
@@ -577,13 +589,15 @@ fn symbols_of(reading: &Reading) -> Vec<Symbol> {
 }
 
 /// Where a lost rule was read as a 1 in `symbols` that no printed number reads as
-/// (a leading 0 and more after it): the rule-like symbol nearest the middle.
-fn lost_rule(symbols: &[Symbol]) -> Option<usize> {
+/// (a leading 0 and more after it): the rule-like symbol nearest the middle. Among
+/// `counts`, a point is rule-like too.
+fn lost_rule(symbols: &[Symbol], counts: bool) -> Option<usize> {
     let text: String = symbols.iter().map(|s| s.text.as_str()).collect();
     if symbols.len() < 3 || !text.starts_with('0') {
         return None;
     }
-    let rule_like = |s: &Symbol| matches!(s.text.as_str(), "1" | "|" | "l" | "I");
+    let rule_like =
+        |s: &Symbol| matches!(s.text.as_str(), "1" | "|" | "l" | "I") || (counts && s.text == ".");
     (1..symbols.len() - 1)
         .filter(|&k| rule_like(&symbols[k]))
         .min_by_key(|&k| (2 * k).abs_diff(symbols.len() - 1))
@@ -597,7 +611,7 @@ pub fn runs_together(text: &str) -> bool {
 fn row_cells(o: &ObservedRow, all: &[ObservedRow], row: &'static RowSpec) -> Vec<Cell> {
     let n = row.cols.len();
     let page = o.table.page;
-    let split = split_run_together(&o.values, n);
+    let split = split_run_together(&o.values, n, counts_only(row));
     let lost = match o.label {
         Some(label) if split.len() < n => values_in_label(label, n - split.len(), &split),
         _ => Vec::new(),
@@ -744,7 +758,7 @@ fn place_by_position<'a>(cells: &[&'a ReadCell], centres: &[i32]) -> Vec<(usize,
 
 fn review_cells(o: &ObservedRow) -> Vec<Cell> {
     let n = REVIEW_ROWS.len() * REVIEW_COLS.len();
-    let values = split_run_together(&o.values, n);
+    let values = split_run_together(&o.values, n, true);
     let short = values.len() < n;
     let slots = if short {
         review_slots(o, &values, n)

@@ -472,9 +472,11 @@ fn a_lost_rule_read_as_1_between_two_values_cuts_a_double_cell_but_a_number_stay
             .map(|c| (c.text.clone(), c.doubt.is_none()))
             .collect::<Vec<_>>()
     };
-    let cut = read("010", true);
-    assert_eq!(cut.len(), 15);
-    assert!(cut.iter().all(|(text, sure)| text == "0" && *sure));
+    for merged in ["010", "0.0"] {
+        let cut = read(merged, true);
+        assert_eq!(cut.len(), 15);
+        assert!(cut.iter().all(|(text, sure)| text == "0" && *sure));
+    }
     // A number as printed, or a cell of the usual width, is no such pair.
     assert!(read("101", true).iter().any(|(text, _)| text == "101"));
     assert!(read("010", false).iter().any(|(text, _)| text == "010"));
@@ -706,4 +708,38 @@ fn review_values_after_a_loss_keep_the_columns_their_places_show() {
         at("litigation_after_review", "total").as_deref(),
         Some("14")
     );
+}
+
+#[test]
+fn an_unnamed_row_whose_values_ran_together_is_still_placed_by_order() {
+    let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
+    let total = APPLICATIONS_2021
+        .rows()
+        .position(|r| r.id == "results_total")
+        .expect("row of the format");
+    apps[total].0 = String::new();
+    let v = total.to_string();
+    let merged = format!("{v} {v}");
+    apps[total].1.splice(0..2, [merged.clone()]);
+    let mut t = table(1, &as_rows(&apps));
+    for c in t.cells.iter_mut() {
+        c.reading.symbols = sure_symbols(&c.reading.text);
+        // As printed, the label cell keeps its width and the merged one is two wide.
+        let b = c.grid.bbox;
+        if c.reading.text == merged {
+            c.grid.bbox = PixelBox::from_corners(b.x0 - 100, b.y0, b.x1, b.y1);
+        } else if c.grid.row == total && c.grid.col == 0 {
+            c.grid.bbox = PixelBox::from_corners(b.x0, b.y0, b.x1 - 100, b.y1);
+        }
+    }
+    let out = map_tables(&[t]);
+    for col in ["natural_person", "commercial_enterprise", "total"] {
+        let cell = out[0]
+            .cells
+            .iter()
+            .find(|c| c.row == "results_total" && c.col == col)
+            .unwrap_or_else(|| panic!("{col} placed"));
+        assert_eq!(cell.value.as_ref().map(|x| x.to_string()), Some(v.clone()));
+        assert!(cell.confidence_in_place() <= 0.5);
+    }
 }
