@@ -302,9 +302,24 @@ fn fits(o: &ObservedRow, row: &RowSpec) -> bool {
     let n = row.cols.len();
     let found = match o.values.len() {
         m if m >= n => m,
-        _ => split_run_together(&o.values, n, counts_only(row)).len(),
+        _ => {
+            let (lost, split) = found_values(o, row);
+            lost.len() + split.len()
+        }
     };
     found == n || (n == 7 && found > 7)
+}
+
+/// The values of `o` as cells of `row`: those lost into its label cell, and the rest
+/// with values run together split apart.
+fn found_values(o: &ObservedRow, row: &RowSpec) -> (Vec<ReadCell>, Vec<ReadCell>) {
+    let n = row.cols.len();
+    let split = split_run_together(&o.values, n, counts_only(row));
+    let lost = match o.label {
+        Some(label) if split.len() < n => values_in_label(label, n - split.len(), &split),
+        _ => Vec::new(),
+    };
+    (lost, split)
 }
 
 /// Whether every column of `row` is a count.
@@ -611,11 +626,7 @@ pub fn runs_together(text: &str) -> bool {
 fn row_cells(o: &ObservedRow, all: &[ObservedRow], row: &'static RowSpec) -> Vec<Cell> {
     let n = row.cols.len();
     let page = o.table.page;
-    let split = split_run_together(&o.values, n, counts_only(row));
-    let lost = match o.label {
-        Some(label) if split.len() < n => values_in_label(label, n - split.len(), &split),
-        _ => Vec::new(),
-    };
+    let (lost, split) = found_values(o, row);
     let values: Vec<&ReadCell> = lost.iter().chain(&split).collect();
     let (chosen, guessed): (Vec<(usize, &ReadCell)>, bool) =
         if let Some(centres) = column_centres(o, all, n) {
@@ -647,9 +658,9 @@ fn row_cells(o: &ObservedRow, all: &[ObservedRow], row: &'static RowSpec) -> Vec
 }
 
 /// The values at the end of a label cell that took in the first value cells of its
-/// row (the rule between them lost): numbers set apart from the label's words, at
-/// most `missing`, each in a value cell's width at the label cell's right end. They
-/// were read as text, so they are never sure.
+/// row (the rule between them lost): numbers set apart from the label's words (or all
+/// of it, the faint label not read), at most `missing`, each in a value cell's width
+/// at the label cell's right end. They were read as text, so they are never sure.
 fn values_in_label(label: &ReadCell, missing: usize, values: &[ReadCell]) -> Vec<ReadCell> {
     let words: Vec<&str> = label.reading.text.split_whitespace().collect();
     let is_number = |w: &&&str| matches!(parse(w, ValueKind::Amount), Parsed::Number(_));
@@ -659,7 +670,7 @@ fn values_in_label(label: &ReadCell, missing: usize, values: &[ReadCell]) -> Vec
         .take_while(is_number)
         .count()
         .min(missing);
-    if numbers == 0 || numbers == words.len() {
+    if numbers == 0 {
         return Vec::new();
     }
     let mut widths: Vec<i32> = values.iter().map(|c| c.grid.bbox.width()).collect();
