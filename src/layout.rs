@@ -271,7 +271,8 @@ fn score(o: &ObservedRow, e: Expected) -> f32 {
         Expected::Reviews => {
             // Values run together where a column rule was lost count as they were
             // printed, as review_cells will place them.
-            let found = split_run_together(&o.values, 15, true).len();
+            let (lost, split) = found_values(o, 15, true);
+            let found = lost.len() + split.len();
             let by_count = match found {
                 15 => 1.0,
                 13..=17 => 0.6,
@@ -303,18 +304,17 @@ fn fits(o: &ObservedRow, row: &RowSpec) -> bool {
     let found = match o.values.len() {
         m if m >= n => m,
         _ => {
-            let (lost, split) = found_values(o, row);
+            let (lost, split) = found_values(o, n, counts_only(row));
             lost.len() + split.len()
         }
     };
     found == n || (n == 7 && found > 7)
 }
 
-/// The values of `o` as cells of `row`: those lost into its label cell, and the rest
-/// with values run together split apart.
-fn found_values(o: &ObservedRow, row: &RowSpec) -> (Vec<ReadCell>, Vec<ReadCell>) {
-    let n = row.cols.len();
-    let split = split_run_together(&o.values, n, counts_only(row));
+/// The values of `o` in a row of `n` (of `counts` only): those lost into its label
+/// cell, and the rest with values run together split apart.
+fn found_values(o: &ObservedRow, n: usize, counts: bool) -> (Vec<ReadCell>, Vec<ReadCell>) {
+    let split = split_run_together(&o.values, n, counts);
     let lost = match o.label {
         Some(label) if split.len() < n => values_in_label(label, n - split.len(), &split),
         _ => Vec::new(),
@@ -626,7 +626,7 @@ pub fn runs_together(text: &str) -> bool {
 fn row_cells(o: &ObservedRow, all: &[ObservedRow], row: &'static RowSpec) -> Vec<Cell> {
     let n = row.cols.len();
     let page = o.table.page;
-    let (lost, split) = found_values(o, row);
+    let (lost, split) = found_values(o, n, counts_only(row));
     let values: Vec<&ReadCell> = lost.iter().chain(&split).collect();
     let (chosen, guessed): (Vec<(usize, &ReadCell)>, bool) =
         if let Some(centres) = column_centres(o, all, n) {
@@ -662,17 +662,22 @@ fn row_cells(o: &ObservedRow, all: &[ObservedRow], row: &'static RowSpec) -> Vec
 /// of it, the faint label not read), at most `missing`, each in a value cell's width
 /// at the label cell's right end. They were read as text, so they are never sure.
 fn values_in_label(label: &ReadCell, missing: usize, values: &[ReadCell]) -> Vec<ReadCell> {
-    let words: Vec<&str> = label.reading.text.split_whitespace().collect();
-    let is_number = |w: &&&str| matches!(parse(w, ValueKind::Amount), Parsed::Number(_));
-    let numbers = words
-        .iter()
-        .rev()
-        .take_while(is_number)
-        .count()
-        .min(missing);
+    let is_number = |w: &&str| matches!(parse(w, ValueKind::Amount), Parsed::Number(_));
+    // The value sits level with one line of a wrapped label, at that line's end.
+    let found: Vec<&str> = (label.reading.text.lines())
+        .flat_map(|line| {
+            let words: Vec<&str> = (line.split_whitespace())
+                .map(|w| w.trim_end_matches(['，', ',', '。', '、', '；', ';']))
+                .collect();
+            let k = words.iter().rev().take_while(|w| is_number(w)).count();
+            words[words.len() - k..].to_vec()
+        })
+        .collect();
+    let numbers = found.len().min(missing);
     if numbers == 0 {
         return Vec::new();
     }
+    let words = found;
     let mut widths: Vec<i32> = values.iter().map(|c| c.grid.bbox.width()).collect();
     widths.sort_unstable();
     let b = label.grid.bbox;
@@ -769,7 +774,8 @@ fn place_by_position<'a>(cells: &[&'a ReadCell], centres: &[i32]) -> Vec<(usize,
 
 fn review_cells(o: &ObservedRow) -> Vec<Cell> {
     let n = REVIEW_ROWS.len() * REVIEW_COLS.len();
-    let values = split_run_together(&o.values, n, true);
+    let (lost, split) = found_values(o, n, true);
+    let values: Vec<&ReadCell> = lost.iter().chain(&split).collect();
     let short = values.len() < n;
     let slots = if short {
         review_slots(o, &values, n)
@@ -780,15 +786,19 @@ fn review_cells(o: &ObservedRow) -> Vec<Cell> {
         .iter()
         .zip(slots)
         .map(|(c, k)| {
-            make_cell(
+            let cell = make_cell(
                 REVIEW_ROWS[k / 5],
                 REVIEW_COLS[k % 5],
                 ValueKind::Count,
                 c,
                 o.table.page,
-            )
+            );
+            if short || lost.iter().any(|l| std::ptr::eq(l, *c)) {
+                guessed_column(cell)
+            } else {
+                cell
+            }
         })
-        .map(|cell| if short { guessed_column(cell) } else { cell })
         .collect()
 }
 
@@ -798,7 +808,7 @@ fn review_cells(o: &ObservedRow) -> Vec<Cell> {
 ///
 /// The row's width is that of every cell reaching into it: a value lost into a
 /// heading cell above (the rule between them faded) still widens it.
-fn review_slots(o: &ObservedRow, values: &[ReadCell], n: usize) -> Vec<usize> {
+fn review_slots(o: &ObservedRow, values: &[&ReadCell], n: usize) -> Vec<usize> {
     let in_order: Vec<usize> = (0..values.len().min(n)).collect();
     let Some(row) = values.first().map(|c| c.grid.row) else {
         return in_order;

@@ -755,3 +755,45 @@ fn an_unnamed_row_whose_values_ran_together_is_still_placed_by_order() {
         assert!(cell.confidence_in_place() <= 0.5);
     }
 }
+
+#[test]
+fn a_value_at_the_foot_of_a_heading_reaching_into_the_review_row_is_recovered() {
+    // The first column's heading and its value became one cell: their rule faded.
+    let texts: Vec<String> = (1..15).map(|k| k.to_string()).collect();
+    let mut t = table(4, &as_rows(&[("结\n果\n维\n持\n0".to_string(), texts)]));
+    for c in t.cells.iter_mut() {
+        c.reading.symbols = sure_symbols(&c.reading.text);
+    }
+    let out = map_tables(&[t]);
+    let cells: Vec<&Cell> = out.iter().flat_map(|t| t.cells.iter()).collect();
+    assert_eq!(cells.len(), 15);
+    let upheld = (cells.iter())
+        .find(|c| c.row == "administrative_review" && c.col == "upheld")
+        .expect("recovered");
+    assert_eq!(upheld.text, "0");
+    assert!(upheld.confidence_in_place() <= 0.5);
+    let at = |row: &str, col: &str| value(&out, "reviews_litigation", row, col);
+    assert_eq!(
+        at("litigation_after_review", "total").as_deref(),
+        Some("14")
+    );
+}
+
+#[test]
+fn a_value_level_with_the_first_line_of_a_wrapped_label_is_recovered() {
+    let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
+    let at = APPLICATIONS_2021
+        .rows()
+        .position(|r| r.id == "withheld_prohibited_by_law")
+        .expect("row of the format");
+    apps[at].0 = format!("2.其他法律行政法规禁止 {at}，\n公开");
+    apps[at].1.remove(0);
+    let out = map_tables(&[table(1, &as_rows(&apps))]);
+    let first = (out[0].cells.iter())
+        .find(|c| c.row == "withheld_prohibited_by_law" && c.col == "natural_person")
+        .expect("value recovered");
+    assert_eq!(
+        first.value.as_ref().map(|v| v.to_string()),
+        Some(at.to_string())
+    );
+}
