@@ -182,6 +182,9 @@ struct ObservedRow<'a> {
     /// The cells right of the label: values, and text where a value stands (a number
     /// misread as text, which must surface as unreadable rather than vanish).
     values: Vec<&'a ReadCell>,
+    /// Text cells among the values that reach down into this row from above: a column
+    /// heading whose rule to the value below it faded.
+    heads: Vec<&'a ReadCell>,
 }
 
 impl ObservedRow<'_> {
@@ -228,11 +231,20 @@ fn observed_rows(tables: &[ReadTable]) -> Vec<ObservedRow<'_>> {
                 })
                 .max_by_key(|c| c.grid.col)
                 .filter(|c| !heads_a_group(t, c));
+            let heads = (t.cells.iter())
+                .filter(|c| {
+                    c.kind == ReadKind::Text
+                        && c.grid.row_span > 1
+                        && c.grid.row + c.grid.row_span == r + 1
+                        && c.grid.col >= first_value_col
+                })
+                .collect();
             out.push(ObservedRow {
                 table: t,
                 leaf: label.map(|c| c.reading.text.clone()).unwrap_or_default(),
                 label,
                 values,
+                heads,
             });
         }
     }
@@ -312,14 +324,53 @@ fn fits(o: &ObservedRow, row: &RowSpec) -> bool {
 }
 
 /// The values of `o` in a row of `n` (of `counts` only): those lost into its label
-/// cell, and the rest with values run together split apart.
+/// cell or into a heading above, and the rest with values run together split apart.
 fn found_values(o: &ObservedRow, n: usize, counts: bool) -> (Vec<ReadCell>, Vec<ReadCell>) {
     let split = split_run_together(&o.values, n, counts);
-    let lost = match o.label {
+    let mut lost = match o.label {
         Some(label) if split.len() < n => values_in_label(label, n - split.len(), &split),
         _ => Vec::new(),
     };
+    for head in &o.heads {
+        if split.len() + lost.len() >= n {
+            break;
+        }
+        lost.extend(value_at_foot(head, &split));
+    }
     (lost, split)
+}
+
+/// The value printed under a column heading when the rule between them faded: the
+/// last line of the heading cell, when it is a number (a sliver of the rule beside it
+/// left out), set level with the row's other values.
+fn value_at_foot(head: &ReadCell, values: &[ReadCell]) -> Option<ReadCell> {
+    let last = head.reading.text.lines().last()?;
+    let word = last.trim().trim_start_matches(['[', '|']);
+    if !matches!(parse(word, ValueKind::Amount), Parsed::Number(_)) {
+        return None;
+    }
+    let b = head.grid.bbox;
+    let y0 = values.iter().map(|c| c.grid.bbox.y0).min()?.max(b.y0);
+    Some(ReadCell {
+        grid: GridCell {
+            bbox: PixelBox::from_corners(b.x0, y0, b.x1, b.y1),
+            ..head.grid.clone()
+        },
+        kind: ReadKind::Number,
+        reading: Reading {
+            text: word.to_string(),
+            confidence: head.reading.confidence,
+            symbols: Vec::new(),
+            from_text_layer: head.reading.from_text_layer,
+        },
+    })
+}
+
+/// Recovered and read values together, in their order across the row.
+fn left_to_right<'a>(lost: &'a [ReadCell], split: &'a [ReadCell]) -> Vec<&'a ReadCell> {
+    let mut values: Vec<&ReadCell> = lost.iter().chain(split).collect();
+    values.sort_by_key(|c| c.grid.bbox.center().0);
+    values
 }
 
 /// Whether every column of `row` is a count.
@@ -627,7 +678,7 @@ fn row_cells(o: &ObservedRow, all: &[ObservedRow], row: &'static RowSpec) -> Vec
     let n = row.cols.len();
     let page = o.table.page;
     let (lost, split) = found_values(o, n, counts_only(row));
-    let values: Vec<&ReadCell> = lost.iter().chain(&split).collect();
+    let values = left_to_right(&lost, &split);
     let (chosen, guessed): (Vec<(usize, &ReadCell)>, bool) =
         if let Some(centres) = column_centres(o, all, n) {
             (place_by_position(&values, &centres), false)
@@ -775,7 +826,7 @@ fn place_by_position<'a>(cells: &[&'a ReadCell], centres: &[i32]) -> Vec<(usize,
 fn review_cells(o: &ObservedRow) -> Vec<Cell> {
     let n = REVIEW_ROWS.len() * REVIEW_COLS.len();
     let (lost, split) = found_values(o, n, true);
-    let values: Vec<&ReadCell> = lost.iter().chain(&split).collect();
+    let values = left_to_right(&lost, &split);
     let short = values.len() < n;
     let slots = if short {
         review_slots(o, &values, n)

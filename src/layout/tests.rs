@@ -797,3 +797,43 @@ fn a_value_level_with_the_first_line_of_a_wrapped_label_is_recovered() {
         Some(at.to_string())
     );
 }
+
+#[test]
+fn a_value_under_a_column_heading_whose_rule_faded_is_recovered() {
+    // Fourteen review values read; the fifteenth shares a cell with its heading 总计.
+    let texts: Vec<String> = (0..14).map(|k| k.to_string()).collect();
+    let mut t = table(4, &as_rows(&[("".to_string(), texts)]));
+    for c in t.cells.iter_mut() {
+        c.grid.row = 1;
+        c.grid.bbox = PixelBox::from_corners(c.grid.bbox.x0, 40, c.grid.bbox.x1, 80);
+        c.reading.symbols = sure_symbols(&c.reading.text);
+    }
+    let mut head = t.cells[1].clone();
+    head.kind = ReadKind::Text;
+    head.grid = GridCell {
+        row: 0,
+        col: 15,
+        row_span: 2,
+        col_span: 1,
+        bbox: PixelBox::from_corners(1500, 0, 1600, 80),
+    };
+    head.reading = Reading {
+        text: "总\n计\n[0".into(),
+        confidence: 0.9,
+        symbols: Vec::new(),
+        from_text_layer: false,
+    };
+    t.cells.push(head);
+    t.n_rows = 2;
+    t.n_cols = 16;
+    let out = map_tables(&[t]);
+    let cells: Vec<&Cell> = out.iter().flat_map(|t| t.cells.iter()).collect();
+    assert_eq!(cells.len(), 15);
+    let total = (cells.iter())
+        .find(|c| c.row == "litigation_after_review" && c.col == "total")
+        .expect("recovered");
+    assert_eq!(total.text, "0");
+    assert!(total.confidence_in_place() <= 0.5);
+    let at = |row: &str, col: &str| value(&out, "reviews_litigation", row, col);
+    assert_eq!(at("administrative_review", "upheld").as_deref(), Some("0"));
+}
