@@ -580,21 +580,49 @@ impl<'a> Engine<'a> {
             log::debug!("prose line p{} {:?}: {}", l.page, l.bbox, l.text);
         }
         let mut prose = prose::assemble(&lines);
-        if prose.published(year).is_none() {
-            self.reread_closing(pages, &mut prose.closing, reader)?;
-        }
+        self.reread_for_date(pages, &mut prose, year, reader)?;
         Ok(prose)
     }
 
-    /// The closing lines read again from their darkest ink only: a seal stamped over
-    /// the body's name and the date joins them into one block of noise, and is paler
-    /// than the print under it.
+    /// When the closing lines give no date, they are read again from the print alone,
+    /// and failing that with its lighter strokes too: on yellowed paper the print is
+    /// gray as well, and the thin strokes of 二〇二二 go first. Only a reading that
+    /// finds the date replaces the first re-read.
+    fn reread_for_date(
+        &self,
+        pages: &[PreparedPage],
+        prose: &mut prose::Prose,
+        year: Option<i32>,
+        reader: &mut dyn TextReader,
+    ) -> Result<()> {
+        if prose.published(year).is_some() {
+            return Ok(());
+        }
+        let printed = prose.closing.clone();
+        let first = self.reread_closing(pages, &printed, reader, 0.4)?;
+        if !first.is_empty() {
+            prose.closing = first;
+        }
+        if prose.published(year).is_none() {
+            let second = self.reread_closing(pages, &printed, reader, 0.8)?;
+            let first = std::mem::replace(&mut prose.closing, second);
+            if prose.published(year).is_none() {
+                prose.closing = first;
+            }
+        }
+        Ok(())
+    }
+
+    /// The closing lines read again from their darkest ink only (see
+    /// [`fields::keep_darkest`] for `share`): a seal stamped over the body's name and
+    /// the date joins them into one block of noise, and is paler than the print under it.
     fn reread_closing(
         &self,
         pages: &[PreparedPage],
-        closing: &mut Vec<prose::Line>,
+        closing: &[prose::Line],
         reader: &mut dyn TextReader,
-    ) -> Result<()> {
+        share: f32,
+    ) -> Result<Vec<prose::Line>> {
         let mut again = Vec::new();
         for l in closing.iter() {
             let Some(page) = pages
@@ -606,7 +634,11 @@ impl<'a> Engine<'a> {
             let Some((_, crop)) = crop::cut(&page.gray, l.bbox, (page.dpi / 20) as i32) else {
                 continue;
             };
-            let read = reader.read(&fields::keep_darkest(&crop), page.dpi, ReadKind::Text)?;
+            let read = reader.read(
+                &fields::keep_darkest(&crop, share),
+                page.dpi,
+                ReadKind::Text,
+            )?;
             log::debug!("closing re-read: {:?}", read.text);
             for text in read.text.lines().filter(|t| !t.trim().is_empty()) {
                 again.push(prose::Line {
@@ -616,10 +648,7 @@ impl<'a> Engine<'a> {
                 });
             }
         }
-        if !again.is_empty() {
-            *closing = again;
-        }
-        Ok(())
+        Ok(again)
     }
 
     /// Every stage, one file; see [`Conversion::into_document`] for the document alone.

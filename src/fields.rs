@@ -78,8 +78,9 @@ pub fn text_lines(ink: &InkMask, region: PixelBox, dpi: u32) -> Vec<PixelBox> {
 
 /// `img` with everything paler than its print made paper: a seal stamped over a line
 /// (on a gray scan its red is already gray) is paler than the ink of the text under
-/// it. Print is the darkest few percent of the crop; paper its median.
-pub fn keep_darkest(img: &GrayImage) -> GrayImage {
+/// it. Print is the darkest few percent of the crop; paper its median; the cut lies
+/// `share` of the way from print to paper.
+pub fn keep_darkest(img: &GrayImage, share: f32) -> GrayImage {
     let mut values: Vec<u8> = img.pixels().map(|p| p.0[0]).collect();
     if values.is_empty() {
         return img.clone();
@@ -87,7 +88,7 @@ pub fn keep_darkest(img: &GrayImage) -> GrayImage {
     values.sort_unstable();
     let print = values[values.len() / 50] as i32;
     let paper = values[values.len() / 2] as i32;
-    let cut = print + (paper - print) * 2 / 5;
+    let cut = print + ((paper - print) as f32 * share) as i32;
     let mut out = img.clone();
     for p in out.pixels_mut() {
         if p.0[0] as i32 > cut {

@@ -121,3 +121,54 @@ fn text_in_rows_without_numbers_is_a_heading_and_a_label_beside_numbers_is_not()
         [true, true, true, false, false, false, false, false]
     );
 }
+
+/// Reads the date only when the gray strokes of its numerals survive in the crop.
+struct DateReader {
+    reads: usize,
+}
+
+impl TextReader for DateReader {
+    fn read(&mut self, image: &GrayImage, _: u32, _: ReadKind) -> Result<Reading> {
+        self.reads += 1;
+        let gray_strokes = image.pixels().any(|p| (100..=170).contains(&p.0[0]));
+        Ok(Reading {
+            text: if gray_strokes {
+                "二〇二二年一月十九日"
+            } else {
+                "二二年月十九"
+            }
+            .into(),
+            confidence: 0.9,
+            symbols: Vec::new(),
+            from_text_layer: false,
+        })
+    }
+}
+
+#[test]
+fn a_date_lost_from_the_print_alone_is_read_again_with_its_lighter_strokes() {
+    // Yellowed paper (200), black strokes, and the gray thin ones a date's numerals
+    // fade to: the print alone keeps only the black.
+    let mut gray = GrayImage::from_pixel(600, 200, Luma([200]));
+    draw_filled_rect_mut(&mut gray, Rect::at(40, 50).of_size(100, 30), Luma([0]));
+    draw_filled_rect_mut(&mut gray, Rect::at(160, 60).of_size(200, 6), Luma([150]));
+    let (mut page, _, _) = page_and_cell(1);
+    page.gray = gray;
+    let closing = vec![prose::Line {
+        page: 1,
+        bbox: PixelBox::from_corners(20, 40, 400, 100),
+        text: "区站玛基年示月干九日".into(),
+    }];
+    let mut prose = prose::Prose {
+        preamble: String::new(),
+        sections: Vec::new(),
+        closing,
+    };
+    let engine = Engine::new(&NoPdf, EngineOptions::default());
+    let mut reader = DateReader { reads: 0 };
+    engine
+        .reread_for_date(&[page], &mut prose, Some(2021), &mut reader)
+        .unwrap();
+    assert_eq!(prose.published(Some(2021)).as_deref(), Some("2022-01-19"));
+    assert_eq!(reader.reads, 2);
+}
