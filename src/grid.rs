@@ -277,14 +277,19 @@ pub fn detect_rules(ink: &InkMask, dpi: u32, opts: &GridOptions) -> Rules {
     keep_structural(h, v, px(dpi, opts.touch_in))
 }
 
-/// Whether neither end of `s` lies within `tol` of a rule of `across` that spans it.
-fn floats(s: &Segment, across: &[Segment], tol: f32) -> bool {
+/// Where the rules of `across` that span `s` (within `tol`) cross its line.
+fn crossings(s: &Segment, across: &[Segment], tol: f32) -> Vec<f32> {
     let at = s.mid_pos();
-    let crossing: Vec<f32> = across
+    across
         .iter()
         .filter(|a| at >= a.start as f32 - tol && at <= a.end as f32 + tol)
         .map(|a| a.pos_at(at))
-        .collect();
+        .collect()
+}
+
+/// Whether neither end of `s` lies within `tol` of a rule of `across` that spans it.
+fn floats(s: &Segment, across: &[Segment], tol: f32) -> bool {
+    let crossing = crossings(s, across, tol);
     let on_rule = |end: i32| crossing.iter().any(|&c| (c - end as f32).abs() <= tol);
     !on_rule(s.start) && !on_rule(s.end)
 }
@@ -535,12 +540,7 @@ fn split_at_crossing_gaps(
 ) -> Vec<Segment> {
     let mut out = Vec::new();
     for s in segs {
-        let p = s.mid_pos();
-        let crossings: Vec<f32> = across
-            .iter()
-            .filter(|a| p >= a.start as f32 - tol && p <= a.end as f32 + tol)
-            .map(|a| a.pos_at(p))
-            .collect();
+        let crossings = crossings(s, across, tol);
         let solid = s.solid_spans(2);
         // Each cut: where the later piece starts, and the crossing both pieces reach.
         let mut cuts: Vec<(i32, i32)> = solid

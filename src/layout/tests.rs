@@ -86,6 +86,13 @@ fn sure_symbols(text: &str) -> Vec<crate::ocr::Symbol> {
         .collect()
 }
 
+/// Where row `id` stands in `spec`'s printed order.
+fn row_index(spec: &TableSpec, id: &str) -> usize {
+    spec.rows()
+        .position(|r| r.id == id)
+        .expect("row of the format")
+}
+
 fn as_rows(p: &[(String, Vec<String>)]) -> Vec<(&str, Vec<&str>)> {
     p.iter()
         .map(|(l, v)| (l.as_str(), v.iter().map(String::as_str).collect()))
@@ -485,12 +492,7 @@ fn a_lost_rule_read_as_1_between_two_values_cuts_a_double_cell_but_a_number_stay
 #[test]
 fn a_heading_over_a_row_whose_label_was_lost_does_not_name_it() {
     let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
-    let index = |id: &str| {
-        APPLICATIONS_2021
-            .rows()
-            .position(|r| r.id == id)
-            .expect("row of the format")
-    };
+    let index = |id: &str| row_index(&APPLICATIONS_2021, id);
     let (first, total, forward) = (
         index("disclosed"),
         index("results_total"),
@@ -596,10 +598,7 @@ fn a_review_row_with_three_lost_column_rules_is_still_the_review_row() {
 #[test]
 fn a_value_swallowed_by_its_label_cell_is_recovered_but_doubted() {
     let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
-    let at = APPLICATIONS_2021
-        .rows()
-        .position(|r| r.id == "withheld_state_secret")
-        .expect("row of the format");
+    let at = row_index(&APPLICATIONS_2021, "withheld_state_secret");
     // The rule between the label and the first value faded: one cell reads both.
     apps[at].0 = format!("{}      {at}", apps[at].0);
     apps[at].1.remove(0);
@@ -645,10 +644,7 @@ fn a_value_swallowed_by_its_label_cell_is_recovered_but_doubted() {
 #[test]
 fn values_run_together_around_a_speck_and_read_as_text_are_still_split() {
     let mut active = printed(&ACTIVE_2021, |l| l.to_string(), |_| "0".to_string());
-    let rules = ACTIVE_2021
-        .rows()
-        .position(|r| r.id == "rules")
-        .expect("row of the format");
+    let rules = row_index(&ACTIVE_2021, "rules");
     let n = active[rules].1.len();
     // The rule between the last two columns was lost and a speck of dust sat between
     // their values; the merged cell was read as text, which gives no symbols.
@@ -725,10 +721,7 @@ fn review_values_after_a_loss_keep_the_columns_their_places_show() {
 #[test]
 fn an_unnamed_row_whose_values_ran_together_is_still_placed_by_order() {
     let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
-    let total = APPLICATIONS_2021
-        .rows()
-        .position(|r| r.id == "results_total")
-        .expect("row of the format");
+    let total = row_index(&APPLICATIONS_2021, "results_total");
     apps[total].0 = String::new();
     let v = total.to_string();
     let merged = format!("{v} {v}");
@@ -782,10 +775,7 @@ fn a_value_at_the_foot_of_a_heading_reaching_into_the_review_row_is_recovered() 
 #[test]
 fn a_value_level_with_the_first_line_of_a_wrapped_label_is_recovered() {
     let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
-    let at = APPLICATIONS_2021
-        .rows()
-        .position(|r| r.id == "withheld_prohibited_by_law")
-        .expect("row of the format");
+    let at = row_index(&APPLICATIONS_2021, "withheld_prohibited_by_law");
     apps[at].0 = format!("2.其他法律行政法规禁止 {at}，\n公开");
     apps[at].1.remove(0);
     let out = map_tables(&[table(1, &as_rows(&apps))]);
