@@ -51,7 +51,21 @@ pub fn parse(text: &str, kind: ValueKind) -> Parsed {
         }
     };
     if !valid {
-        return Parsed::Unreadable;
+        // A count has no point: one between its digits is a speck or a misread
+        // comma, so the digits are the count, but never a sure one.
+        let speck = kind == ValueKind::Count
+            && digits.split_once('.').is_some_and(|(a, b)| {
+                [a, b]
+                    .iter()
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+            });
+        return match speck {
+            true => match parse(&text.replace(['.', '．', '。'], ""), kind) {
+                Parsed::Number(d) | Parsed::Doubtful(d) => Parsed::Doubtful(d),
+                other => other,
+            },
+            false => Parsed::Unreadable,
+        };
     }
     let (int, frac) = digits
         .split_once('.')
@@ -107,7 +121,9 @@ mod tests {
         assert_eq!(parse("", Count), Parsed::Empty);
         assert_eq!(parse("010", Count), Parsed::Doubtful("10".into()));
         assert_eq!(parse("00.5", Amount), Parsed::Doubtful("0.5".into()));
-        assert_eq!(parse("1.5", Count), Parsed::Unreadable);
+        assert_eq!(parse("69.3", Count), Parsed::Doubtful("693".into()));
+        assert_eq!(parse("1.5.3", Count), Parsed::Unreadable);
+        assert_eq!(parse(".5", Count), Parsed::Unreadable);
         assert_eq!(parse("1..5", Amount), Parsed::Unreadable);
         assert_eq!(parse("-", Count), Parsed::Unreadable);
     }
