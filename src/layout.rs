@@ -14,7 +14,7 @@ use crate::labels::best_similarity;
 use crate::model::{Cell, Doubt, Status, Table};
 use crate::ocr::{ReadKind, Reading, Symbol};
 use crate::template::{self, RowSpec, TableSpec, Template, ValueKind, REVIEW_COLS, REVIEW_ROWS};
-use crate::value::{parse, to_json, Parsed};
+use crate::value::{parse, parse_read, to_json, Parsed};
 
 /// Decides per cell whether it holds a value (read as a number) or a label. A cell
 /// shaped like a number is a value. So is one whose digits ran together into a
@@ -558,7 +558,7 @@ fn make_cell(
     page: usize,
 ) -> Cell {
     let text = c.reading.text.clone();
-    let (value, confidence) = match parse(&text, kind) {
+    let (value, confidence) = match parse_read(&text, kind) {
         Parsed::Empty => (None, c.reading.confidence),
         // Values run together that were not split apart: their digits joined are no
         // printed number.

@@ -51,21 +51,7 @@ pub fn parse(text: &str, kind: ValueKind) -> Parsed {
         }
     };
     if !valid {
-        // A count has no point: one between its digits is a speck or a misread
-        // comma, so the digits are the count, but never a sure one.
-        let speck = kind == ValueKind::Count
-            && digits.split_once('.').is_some_and(|(a, b)| {
-                [a, b]
-                    .iter()
-                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-            });
-        return match speck {
-            true => match parse(&text.replace(['.', '．', '。'], ""), kind) {
-                Parsed::Number(d) | Parsed::Doubtful(d) => Parsed::Doubtful(d),
-                other => other,
-            },
-            false => Parsed::Unreadable,
-        };
+        return Parsed::Unreadable;
     }
     let (int, frac) = digits
         .split_once('.')
@@ -86,6 +72,30 @@ pub fn parse(text: &str, kind: ValueKind) -> Parsed {
         Parsed::Doubtful(s)
     } else {
         Parsed::Number(s)
+    }
+}
+
+/// [`parse`] for what OCR read. A count has no point: one between its digits (69.3)
+/// is a speck or a misread comma, so the digits stand as the count, never a sure one.
+/// What a person types is parsed strictly.
+pub fn parse_read(text: &str, kind: ValueKind) -> Parsed {
+    match parse(text, kind) {
+        Parsed::Unreadable if kind == ValueKind::Count => {
+            let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            let speck = t.split_once(['.', '．', '。']).is_some_and(|(a, b)| {
+                [a, b]
+                    .iter()
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+            });
+            match speck {
+                true => match parse(&t.replace(['.', '．', '。'], ""), kind) {
+                    Parsed::Number(d) | Parsed::Doubtful(d) => Parsed::Doubtful(d),
+                    other => other,
+                },
+                false => Parsed::Unreadable,
+            }
+        }
+        other => other,
     }
 }
 
@@ -121,11 +131,18 @@ mod tests {
         assert_eq!(parse("", Count), Parsed::Empty);
         assert_eq!(parse("010", Count), Parsed::Doubtful("10".into()));
         assert_eq!(parse("00.5", Amount), Parsed::Doubtful("0.5".into()));
-        assert_eq!(parse("69.3", Count), Parsed::Doubtful("693".into()));
-        assert_eq!(parse("1.5.3", Count), Parsed::Unreadable);
-        assert_eq!(parse(".5", Count), Parsed::Unreadable);
+        assert_eq!(parse("1.5", Count), Parsed::Unreadable);
         assert_eq!(parse("1..5", Amount), Parsed::Unreadable);
         assert_eq!(parse("-", Count), Parsed::Unreadable);
+    }
+
+    #[test]
+    fn a_point_in_a_read_count_is_a_speck_but_a_typed_one_is_an_error() {
+        assert_eq!(parse_read("69.3", Count), Parsed::Doubtful("693".into()));
+        assert_eq!(parse("69.3", Count), Parsed::Unreadable);
+        assert_eq!(parse_read("1.5.3", Count), Parsed::Unreadable);
+        assert_eq!(parse_read(".5", Count), Parsed::Unreadable);
+        assert_eq!(parse_read("0.5", Amount), Parsed::Number("0.5".into()));
     }
 
     #[test]
