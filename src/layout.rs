@@ -351,19 +351,29 @@ fn value_at_foot(head: &ReadCell, values: &[ReadCell]) -> Option<ReadCell> {
     }
     let b = head.grid.bbox;
     let y0 = values.iter().map(|c| c.grid.bbox.y0).min()?.max(b.y0);
-    Some(ReadCell {
+    Some(recovered(
+        head,
+        PixelBox::from_corners(b.x0, y0, b.x1, b.y1),
+        word,
+    ))
+}
+
+/// A value found inside the text cell `from`, standing at `bbox`: read as text, at
+/// that reading's confidence and with no symbols of its own.
+fn recovered(from: &ReadCell, bbox: PixelBox, text: &str) -> ReadCell {
+    ReadCell {
         grid: GridCell {
-            bbox: PixelBox::from_corners(b.x0, y0, b.x1, b.y1),
-            ..head.grid.clone()
+            bbox,
+            ..from.grid.clone()
         },
         kind: ReadKind::Number,
         reading: Reading {
-            text: word.to_string(),
-            confidence: head.reading.confidence,
+            text: text.to_string(),
+            confidence: from.reading.confidence,
             symbols: Vec::new(),
-            from_text_layer: head.reading.from_text_layer,
+            from_text_layer: from.reading.from_text_layer,
         },
-    })
+    }
 }
 
 /// Recovered and read values together, in their order across the row.
@@ -728,7 +738,6 @@ fn values_in_label(label: &ReadCell, missing: usize, values: &[ReadCell]) -> Vec
     if numbers == 0 {
         return Vec::new();
     }
-    let words = found;
     let mut widths: Vec<i32> = values.iter().map(|c| c.grid.bbox.width()).collect();
     widths.sort_unstable();
     let b = label.grid.bbox;
@@ -737,24 +746,12 @@ fn values_in_label(label: &ReadCell, missing: usize, values: &[ReadCell]) -> Vec
         .copied()
         .unwrap_or(b.width() / 4);
     let width = width.min(b.width() / (numbers as i32 + 1));
-    words[words.len() - numbers..]
+    found[found.len() - numbers..]
         .iter()
         .enumerate()
         .map(|(j, w)| {
             let x0 = b.x1 - width * (numbers - j) as i32;
-            ReadCell {
-                grid: GridCell {
-                    bbox: PixelBox::from_corners(x0, b.y0, x0 + width, b.y1),
-                    ..label.grid.clone()
-                },
-                kind: ReadKind::Number,
-                reading: Reading {
-                    text: w.to_string(),
-                    confidence: label.reading.confidence,
-                    symbols: Vec::new(),
-                    from_text_layer: label.reading.from_text_layer,
-                },
-            }
+            recovered(label, PixelBox::from_corners(x0, b.y0, x0 + width, b.y1), w)
         })
         .collect()
 }
