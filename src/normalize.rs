@@ -1,7 +1,7 @@
 //! Normalize: colour to gray without the red seal, adaptive binarization (Sauvola via
 //! integral images), deskew from the page's long ruling lines and text lines.
 
-use image::{DynamicImage, GrayImage, Luma};
+use image::{DynamicImage, GrayImage};
 
 /// A binary image: `true` where there is ink.
 #[derive(Clone)]
@@ -125,24 +125,17 @@ pub fn luma_without_seal(r: u8, g: u8, b: u8) -> u8 {
 
 /// Binarizes, estimates the skew, and turns the page straight.
 pub fn normalize(gray: GrayImage, dpi: u32, opts: &NormalizeOptions) -> NormalizedPage {
-    // Both masks at once: a straight page (most are) keeps them, and the second mask
-    // costs little beside the window sums they share.
-    let [ink, rule_ink] = sauvola_masks(&gray, window_px(dpi, opts), [opts.k, opts.rule_k]);
-    let skew = estimate_skew(&ink, opts.max_skew_deg);
+    // The skew is found from the ink at every few pixels only, which is all the
+    // search looks at; most scans are turned a little, and their masks are made once,
+    // after turning, instead of once before and again after.
+    let step = skew_sample_step(gray.width());
+    let [sampled] = sauvola_masks_every(&gray, window_px(dpi, opts), [opts.k], step);
+    let skew = estimate_skew(&sampled, opts.max_skew_deg);
+    drop(sampled);
     if skew.abs() < 0.05 {
-        return NormalizedPage {
-            gray,
-            ink,
-            rule_ink,
-            skew_deg: skew,
-        };
+        return binarize(gray, dpi, skew, opts);
     }
-    let gray = imageproc::geometric_transformations::rotate_about_center(
-        &gray,
-        (-skew).to_radians(),
-        imageproc::geometric_transformations::Interpolation::Bilinear,
-        imageproc::geometric_transformations::Border::Constant(Luma([255])),
-    );
+    let gray = rotate_about_center(&gray, (-skew).to_radians(), 255);
     binarize(gray, dpi, skew, opts)
 }
 
@@ -159,6 +152,74 @@ pub fn binarize(
         ink,
         rule_ink,
         skew_deg,
+    }
+}
+
+/// The page turned clockwise by `theta` radians about its centre, bilinear, with
+/// `paper` where the turned page has no source. The same pixels as imageproc's
+/// `rotate_about_center` (same mapping, same rounding), which spends most of its time
+/// on bounds checks and generic pixel access: the inner pixels here read the buffer
+/// directly.
+pub fn rotate_about_center(gray: &GrayImage, theta: f32, paper: u8) -> GrayImage {
+    use imageproc::geometric_transformations::Projection;
+    let (w, h) = gray.dimensions();
+    let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
+    let to_source = (Projection::translate(cx, cy)
+        * Projection::rotate(theta)
+        * Projection::translate(-cx, -cy))
+    .invert();
+    let src = gray.as_raw();
+    let (wi, hi) = (w as i64, h as i64);
+    let at = |x: i64, y: i64| -> f32 {
+        if x < 0 || y < 0 || x >= wi || y >= hi {
+            paper as f32
+        } else {
+            src[(y * wi + x) as usize] as f32
+        }
+    };
+    // Truncating into 0..=255, as imageproc's `Clamp` does.
+    let clamp = |v: f32| -> f32 {
+        if v >= 255.0 {
+            255.0
+        } else if v > 0.0 {
+            (v as u8) as f32
+        } else {
+            0.0
+        }
+    };
+    let mut out = GrayImage::new(w, h);
+    for (y, row) in out.chunks_mut(w as usize).enumerate() {
+        for (x, o) in row.iter_mut().enumerate() {
+            let (sx, sy) = to_source * (x as f32, y as f32);
+            let (left, top) = (floor(sx), floor(sy));
+            let (rw, bw) = (sx - left as f32, sy - top as f32);
+            let [tl, tr, bl, br] = if left >= 0 && top >= 0 && left + 1 < wi && top + 1 < hi {
+                let i = (top * wi + left) as usize;
+                let j = i + w as usize;
+                [src[i], src[i + 1], src[j], src[j + 1]].map(f32::from)
+            } else {
+                [
+                    at(left, top),
+                    at(left + 1, top),
+                    at(left, top + 1),
+                    at(left + 1, top + 1),
+                ]
+            };
+            let upper = clamp((1.0 - rw) * tl + rw * tr);
+            let lower = clamp((1.0 - rw) * bl + rw * br);
+            *o = clamp((1.0 - bw) * upper + bw * lower) as u8;
+        }
+    }
+    out
+}
+
+/// `v.floor() as i64` without the library call `floor` is on baseline x86-64.
+fn floor(v: f32) -> i64 {
+    let t = v as i64;
+    if (t as f32) > v {
+        t - 1
+    } else {
+        t
     }
 }
 
@@ -179,6 +240,17 @@ pub fn sauvola(gray: &GrayImage, window: u32, k: f32) -> InkMask {
 /// than two 64-bit images of the page (140 MB at 300 dpi, the largest allocation of a
 /// conversion).
 pub fn sauvola_masks<const N: usize>(gray: &GrayImage, window: u32, ks: [f32; N]) -> [InkMask; N] {
+    sauvola_masks_every(gray, window, ks, 1)
+}
+
+/// [`sauvola_masks`] decided only where `x` and `y` are both multiples of `step`
+/// (elsewhere no ink), with the same full-resolution window sums.
+fn sauvola_masks_every<const N: usize>(
+    gray: &GrayImage,
+    window: u32,
+    ks: [f32; N],
+    step: usize,
+) -> [InkMask; N] {
     let (w, h) = (gray.width() as usize, gray.height() as usize);
     let raw = gray.as_raw();
     let r = (window / 2) as usize;
@@ -208,12 +280,15 @@ pub fn sauvola_masks<const N: usize>(gray: &GrayImage, window: u32, ks: [f32; N]
         if y > r {
             add_row(y - r - 1, -1, &mut col_sum, &mut col_sq);
         }
+        if !y.is_multiple_of(step) {
+            continue;
+        }
         let rows = ((y + r + 1).min(h) - y.saturating_sub(r)) as f32;
         for x in 0..w {
             row_sum[x + 1] = row_sum[x] + col_sum[x];
             row_sq[x + 1] = row_sq[x] + col_sq[x];
         }
-        for x in 0..w {
+        for x in (0..w).step_by(step) {
             let v = raw[y * w + x] as f32;
             // Paper-white pixels can never be ink; skips most of the page cheaply.
             if v >= 250.0 {
@@ -235,11 +310,16 @@ pub fn sauvola_masks<const N: usize>(gray: &GrayImage, window: u32, ks: [f32; N]
     masks
 }
 
+/// Every how many pixels (across and down) the skew search looks for ink: about 800
+/// px across is enough to resolve 0.05°, and keeps the search cheap.
+fn skew_sample_step(width: u32) -> usize {
+    (width / 800).max(1) as usize
+}
+
 /// Finds the angle that makes the rows of ink sharpest: ruling lines and text lines
 /// both pile into few rows when the page is straight. Coarse search, then fine.
 pub fn estimate_skew(ink: &InkMask, max_deg: f32) -> f32 {
-    // About 800 px across is enough to resolve 0.05°, and keeps the search cheap.
-    let step = (ink.width / 800).max(1);
+    let step = skew_sample_step(ink.width) as u32;
     let mut points: Vec<(f32, f32)> = Vec::new();
     let mut y = 0;
     while y < ink.height {
@@ -294,6 +374,7 @@ pub fn estimate_skew(ink: &InkMask, max_deg: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::Luma;
     use imageproc::drawing::draw_filled_rect_mut;
     use imageproc::rect::Rect;
 
@@ -366,6 +447,44 @@ mod tests {
                         let t = mean * (1.0 + k * (var.sqrt() / 128.0 - 1.0));
                         proptest::prop_assert_eq!(mask.get(x as u32, y as u32), v < 250.0 && v < t);
                     }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 32, rng_seed: proptest::test_runner::RngSeed::Fixed(20261123), ..Default::default() })]
+        /// Turning a page gives the very pixels imageproc's rotation gives, edges included.
+        #[test]
+        fn rotation_matches_imageproc(
+            pixels in proptest::collection::vec(0u8..=255, 31 * 19),
+            deg in -6.0f32..6.0,
+        ) {
+            let img = GrayImage::from_raw(31, 19, pixels).unwrap();
+            let ours = rotate_about_center(&img, deg.to_radians(), 255);
+            let theirs = imageproc::geometric_transformations::rotate_about_center(
+                &img,
+                deg.to_radians(),
+                imageproc::geometric_transformations::Interpolation::Bilinear,
+                imageproc::geometric_transformations::Border::Constant(Luma([255])),
+            );
+            proptest::prop_assert_eq!(ours.as_raw(), theirs.as_raw());
+        }
+
+        /// Deciding only every few pixels gives the full mask's answer at those pixels.
+        #[test]
+        fn sampled_masks_agree_with_full_ones(
+            pixels in proptest::collection::vec(0u8..=255, 23 * 17),
+            window in 3u32..15,
+            step in 1usize..4,
+        ) {
+            let img = GrayImage::from_raw(23, 17, pixels).unwrap();
+            let [full] = sauvola_masks(&img, window, [0.2]);
+            let [sampled] = sauvola_masks_every(&img, window, [0.2], step);
+            for y in 0..17 {
+                for x in 0..23 {
+                    let decided = (x as usize).is_multiple_of(step) && (y as usize).is_multiple_of(step);
+                    proptest::prop_assert_eq!(sampled.get(x, y), decided && full.get(x, y));
                 }
             }
         }
