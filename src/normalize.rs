@@ -157,19 +157,15 @@ pub fn binarize(
 
 /// The page turned clockwise by `theta` radians about its centre, bilinear, with
 /// `paper` where the turned page has no source. The same pixels as imageproc's
-/// `rotate_about_center` (same mapping, same rounding), which spends most of its time
-/// on bounds checks and generic pixel access: the inner pixels here read the buffer
-/// directly.
+/// `rotate_about_center` (same mapping and float arithmetic, same truncation), which
+/// spends most of its time on bounds checks and generic pixel access: here only the
+/// page's edge takes the checked path.
 pub fn rotate_about_center(gray: &GrayImage, theta: f32, paper: u8) -> GrayImage {
-    use imageproc::geometric_transformations::Projection;
     let (w, h) = gray.dimensions();
-    let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
-    let to_source = (Projection::translate(cx, cy)
-        * Projection::rotate(theta)
-        * Projection::translate(-cx, -cy))
-    .invert();
+    let [t0, t1, t2, t3, t4, t5] = source_of_turned(w, h, theta);
     let src = gray.as_raw();
-    let (wi, hi) = (w as i64, h as i64);
+    let (wu, wi, hi) = (w as usize, w as i64, h as i64);
+    let (last_x, last_y) = ((w - 1) as f32, (h - 1) as f32);
     let at = |x: i64, y: i64| -> f32 {
         if x < 0 || y < 0 || x >= wi || y >= hi {
             paper as f32
@@ -177,50 +173,53 @@ pub fn rotate_about_center(gray: &GrayImage, theta: f32, paper: u8) -> GrayImage
             src[(y * wi + x) as usize] as f32
         }
     };
-    // Truncating into 0..=255, as imageproc's `Clamp` does.
-    let clamp = |v: f32| -> f32 {
-        if v >= 255.0 {
-            255.0
-        } else if v > 0.0 {
-            (v as u8) as f32
-        } else {
-            0.0
-        }
-    };
+    // A weighted mean of bytes, truncated as imageproc's `Clamp` truncates; it can
+    // pass 255 only by rounding, where the cast saturates as `Clamp` does.
+    let blend = |a: f32, b: f32, weight_b: f32| ((1.0 - weight_b) * a + weight_b * b) as u8 as f32;
     let mut out = GrayImage::new(w, h);
-    for (y, row) in out.chunks_mut(w as usize).enumerate() {
+    for (y, row) in out.chunks_mut(wu).enumerate() {
+        let (row_x, row_y) = (t1 * y as f32, t4 * y as f32);
         for (x, o) in row.iter_mut().enumerate() {
-            let (sx, sy) = to_source * (x as f32, y as f32);
-            let (left, top) = (floor(sx), floor(sy));
-            let (rw, bw) = (sx - left as f32, sy - top as f32);
-            let [tl, tr, bl, br] = if left >= 0 && top >= 0 && left + 1 < wi && top + 1 < hi {
-                let i = (top * wi + left) as usize;
-                let j = i + w as usize;
-                [src[i], src[i + 1], src[j], src[j + 1]].map(f32::from)
+            let xf = x as f32;
+            let (sx, sy) = (t0 * xf + row_x + t2, t3 * xf + row_y + t5);
+            let (tl, tr, bl, br, rw, bw);
+            if sx >= 0.0 && sy >= 0.0 && sx < last_x && sy < last_y {
+                // Non-negative, so truncation is the floor.
+                let (left, top) = (sx as usize, sy as usize);
+                let i = top * wu + left;
+                (tl, tr) = (src[i] as f32, src[i + 1] as f32);
+                (bl, br) = (src[i + wu] as f32, src[i + wu + 1] as f32);
+                (rw, bw) = (sx - left as f32, sy - top as f32);
             } else {
-                [
-                    at(left, top),
-                    at(left + 1, top),
-                    at(left, top + 1),
-                    at(left + 1, top + 1),
-                ]
-            };
-            let upper = clamp((1.0 - rw) * tl + rw * tr);
-            let lower = clamp((1.0 - rw) * bl + rw * br);
-            *o = clamp((1.0 - bw) * upper + bw * lower) as u8;
+                let (left, top) = (sx.floor() as i64, sy.floor() as i64);
+                (tl, tr) = (at(left, top), at(left + 1, top));
+                (bl, br) = (at(left, top + 1), at(left + 1, top + 1));
+                (rw, bw) = (sx - left as f32, sy - top as f32);
+            }
+            *o = blend(blend(tl, tr, rw), blend(bl, br, rw), bw) as u8;
         }
     }
     out
 }
 
-/// `v.floor() as i64` without the library call `floor` is on baseline x86-64.
-fn floor(v: f32) -> i64 {
-    let t = v as i64;
-    if (t as f32) > v {
-        t - 1
-    } else {
-        t
-    }
+/// The affine map from a pixel of the page turned by `theta` about its centre back to
+/// the source, `[a, b, c, d, e, f]` for `(a·x + b·y + c, d·x + e·y + f)`: the inverse of
+/// translate(centre) · rotate(theta) · translate(−centre), multiplied out in
+/// imageproc's order so the turned pixels are its pixels.
+fn source_of_turned(w: u32, h: u32, theta: f32) -> [f32; 6] {
+    let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
+    let (s, c) = theta.sin_cos();
+    let mul = |a: [f32; 9], b: [f32; 9]| -> [f32; 9] {
+        std::array::from_fn(|i| {
+            let (r, k) = (i / 3 * 3, i % 3);
+            a[r] * b[k] + a[r + 1] * b[3 + k] + a[r + 2] * b[6 + k]
+        })
+    };
+    let to_centre = [1.0, 0.0, cx, 0.0, 1.0, cy, 0.0, 0.0, 1.0];
+    let unturn = [c, s, 0.0, -s, c, 0.0, 0.0, 0.0, 1.0];
+    let from_centre = [1.0, 0.0, -cx, 0.0, 1.0, -cy, 0.0, 0.0, 1.0];
+    let m = mul(to_centre, mul(unturn, from_centre));
+    [m[0], m[1], m[2], m[3], m[4], m[5]]
 }
 
 fn window_px(dpi: u32, opts: &NormalizeOptions) -> u32 {
