@@ -230,7 +230,11 @@ fn observed_rows(tables: &[ReadTable]) -> Vec<ObservedRow<'_>> {
                         && !c.reading.text.is_empty()
                 })
                 .max_by_key(|c| c.grid.col)
-                .filter(|c| !heads_a_group(t, c));
+                .filter(|c| {
+                    let labels = (t.cells.iter())
+                        .filter(|o| o.kind == ReadKind::Text && !o.reading.text.is_empty());
+                    !heads_a_group(&c.grid, labels.map(|o| &o.grid))
+                });
             let heads = (t.cells.iter())
                 .filter(|c| {
                     c.kind == ReadKind::Text
@@ -252,17 +256,12 @@ fn observed_rows(tables: &[ReadTable]) -> Vec<ObservedRow<'_>> {
 }
 
 /// Whether label `c` heads a group of rows: it spans several, and one of them has
-/// a label of its own further right. Such a heading ("三、本年度办理结果") is no
-/// row's name; a row of the group whose own label was lost is unnamed, not it.
-fn heads_a_group(t: &ReadTable, c: &ReadCell) -> bool {
-    let rows = c.grid.row..c.grid.row + c.grid.row_span;
-    c.grid.row_span > 1
-        && t.cells.iter().any(|o| {
-            o.kind == ReadKind::Text
-                && rows.contains(&o.grid.row)
-                && o.grid.col >= c.grid.col + c.grid.col_span
-                && !o.reading.text.is_empty()
-        })
+/// a label of its own further right (`labels`: the text cells that hold one). Such a
+/// heading ("三、本年度办理结果") is no row's name; a row of the group whose own label
+/// was lost is unnamed, not it.
+pub fn heads_a_group<'a>(c: &GridCell, mut labels: impl Iterator<Item = &'a GridCell>) -> bool {
+    let rows = c.row..c.row + c.row_span;
+    c.row_span > 1 && labels.any(|o| rows.contains(&o.row) && o.col >= c.col + c.col_span)
 }
 
 #[derive(Clone, Copy)]

@@ -93,33 +93,54 @@ fn a_label_over_two_lines_is_read_as_a_block() {
     assert_eq!(r.text, "Text");
 }
 
-#[test]
-fn text_in_rows_without_numbers_is_a_heading_and_a_label_beside_numbers_is_not() {
-    let cell = |row, col, row_span| GridCell {
+fn grid_cell(row: usize, col: usize, row_span: usize) -> GridCell {
+    GridCell {
         row,
         col,
         row_span,
         col_span: 1,
         bbox: PixelBox::from_corners(0, 0, 10, 10),
-    };
+    }
+}
+
+#[test]
+fn headings_and_group_labels_go_unread_and_a_row_s_own_label_is_read() {
     // Row 0: the table's note over two heading rows and a column head; rows 2–3: a
     // group label over two rows of a label and a number each.
     let cells = [
-        cell(0, 0, 2),
-        cell(0, 1, 1),
-        cell(1, 1, 1),
-        cell(2, 0, 2),
-        cell(2, 1, 1),
-        cell(2, 2, 1),
-        cell(3, 1, 1),
-        cell(3, 2, 1),
+        grid_cell(0, 0, 2),
+        grid_cell(0, 1, 1),
+        grid_cell(1, 1, 1),
+        grid_cell(2, 0, 2),
+        grid_cell(2, 1, 1),
+        grid_cell(2, 2, 1),
+        grid_cell(3, 1, 1),
+        grid_cell(3, 2, 1),
     ];
     use ReadKind::{Number as N, Text as T};
     let kinds = [T, T, T, T, T, N, T, N];
+    let inked = vec![CellInk::summary(Some(PixelBox::from_corners(1, 1, 9, 9)), false); 8];
     assert_eq!(
-        headings(&cells, &kinds),
-        [true, true, true, false, false, false, false, false]
+        unread_text(&cells, &kinds, &inked),
+        [true, true, true, true, false, false, false, false]
     );
+    // Without the rows' own labels the tall cell is the rows' only name, and is read.
+    let mut blank = inked.clone();
+    blank[4] = CellInk::summary(None, false);
+    blank[6] = CellInk::summary(None, false);
+    assert!(!unread_text(&cells, &kinds, &blank)[3]);
+}
+
+#[test]
+fn a_column_head_whose_foot_holds_a_value_is_read() {
+    // A head over two heading rows whose rule above the values faded: it reaches into
+    // the row of numbers, and only headings stand right of it. Its foot's value is
+    // recovered from its reading, so it must be read.
+    let cells = [grid_cell(0, 0, 3), grid_cell(0, 1, 2), grid_cell(2, 1, 1)];
+    use ReadKind::{Number as N, Text as T};
+    let kinds = [T, T, N];
+    let inked = vec![CellInk::summary(Some(PixelBox::from_corners(1, 1, 9, 9)), false); 3];
+    assert_eq!(unread_text(&cells, &kinds, &inked), [false, true, false]);
 }
 
 /// Reads the date only when the gray strokes of its numerals survive in the crop.
