@@ -1,5 +1,5 @@
 //! Criterion benches of the hot stages on a real scanned page (fixtures/sample-scan.pdf,
-//! page 1): binarize and deskew, the deskew's rotation alone, grid detection, one number cell by the digit reader,
+//! page 1): binarize and deskew, the masks and the deskew's rotation alone, grid detection, one number cell by the digit reader,
 //! one label cell by Tesseract. Needs scripts/setup.sh (pdfium, chi_sim). Run with
 //! `cargo bench --bench stages`; compare stages in one run, not across machines.
 
@@ -7,7 +7,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use nianbao::crop::{self, CellInk, CropOptions};
 use nianbao::digits::{read_number, DigitModel};
 use nianbao::grid::{detect_tables, GridOptions};
-use nianbao::normalize::{normalize, rotate_about_center, NormalizeOptions};
+use nianbao::normalize::{binarize, normalize, rotate_about_center, NormalizeOptions};
 use nianbao::ocr::{find_tessdata, ReadKind, TesseractReader, TextReader};
 use nianbao::rasterize::{load_pages, LoadOptions, PdfiumRasterizer};
 use nianbao::{Engine, EngineOptions};
@@ -26,6 +26,9 @@ fn stages(c: &mut Criterion) {
     let norm_opts = NormalizeOptions::default();
     c.bench_function("binarize + deskew (page 1)", |b| {
         b.iter(|| normalize(page.gray.clone(), dpi, &norm_opts))
+    });
+    c.bench_function("Sauvola masks, no deskew (page 1)", |b| {
+        b.iter(|| binarize(page.gray.clone(), dpi, 0.0, &norm_opts))
     });
     c.bench_function("deskew rotation 0.5° (page 1)", |b| {
         b.iter(|| rotate_about_center(&page.gray, 0.5f32.to_radians(), 255))

@@ -184,9 +184,10 @@ pub fn rotate_about_center(gray: &GrayImage, theta: f32, paper: u8) -> GrayImage
             let (sx, sy) = (t0 * xf + row_x + t2, t3 * xf + row_y + t5);
             let (tl, tr, bl, br, rw, bw);
             if sx >= 0.0 && sy >= 0.0 && sx < last_x && sy < last_y {
-                // Non-negative, so truncation is the floor.
-                let (left, top) = (sx as usize, sy as usize);
-                let i = top * wu + left;
+                // Non-negative, so truncation is the floor; i32, whose conversions to
+                // and from f32 are single instructions, unlike usize's.
+                let (left, top) = (sx as i32, sy as i32);
+                let i = top as usize * wu + left as usize;
                 (tl, tr) = (src[i] as f32, src[i + 1] as f32);
                 (bl, br) = (src[i + wu] as f32, src[i + wu + 1] as f32);
                 (rw, bw) = (sx - left as f32, sy - top as f32);
@@ -254,49 +255,62 @@ fn sauvola_masks_every<const N: usize>(
     let raw = gray.as_raw();
     let r = (window / 2) as usize;
     let mut masks = ks.map(|_| InkMask::new(w as u32, h as u32));
-    let (mut col_sum, mut col_sq) = (vec![0u64; w], vec![0u64; w]);
+    // A column's sums over a window's rows fit u32 up to several thousand dpi, and
+    // half-width columns are cheaper to keep; a row's prefix sums need u64.
+    let (mut col_sum, mut col_sq) = (vec![0u32; w], vec![0u32; w]);
     let (mut row_sum, mut row_sq) = (vec![0u64; w + 1], vec![0u64; w + 1]);
-    let add_row = |y: usize, sign: i64, col_sum: &mut [u64], col_sq: &mut [u64]| {
-        for (x, &p) in raw[y * w..(y + 1) * w].iter().enumerate() {
-            let v = p as u64;
-            if sign > 0 {
-                col_sum[x] += v;
-                col_sq[x] += v * v;
-            } else {
-                col_sum[x] -= v;
-                col_sq[x] -= v * v;
-            }
+    let add_row = |y: usize, col_sum: &mut [u32], col_sq: &mut [u32]| {
+        let pixels = &raw[y * w..(y + 1) * w];
+        for ((s, q), &p) in col_sum.iter_mut().zip(col_sq.iter_mut()).zip(pixels) {
+            *s += p as u32;
+            *q += p as u32 * p as u32;
+        }
+    };
+    let remove_row = |y: usize, col_sum: &mut [u32], col_sq: &mut [u32]| {
+        let pixels = &raw[y * w..(y + 1) * w];
+        for ((s, q), &p) in col_sum.iter_mut().zip(col_sq.iter_mut()).zip(pixels) {
+            *s -= p as u32;
+            *q -= p as u32 * p as u32;
         }
     };
     for y in 0..r.min(h) {
-        add_row(y, 1, &mut col_sum, &mut col_sq);
+        add_row(y, &mut col_sum, &mut col_sq);
     }
     for y in 0..h {
         // The window's rows are y0..y1; keep the column sums over exactly those.
         if y + r < h {
-            add_row(y + r, 1, &mut col_sum, &mut col_sq);
+            add_row(y + r, &mut col_sum, &mut col_sq);
         }
         if y > r {
-            add_row(y - r - 1, -1, &mut col_sum, &mut col_sq);
+            remove_row(y - r - 1, &mut col_sum, &mut col_sq);
         }
         if !y.is_multiple_of(step) {
             continue;
         }
-        let rows = ((y + r + 1).min(h) - y.saturating_sub(r)) as f32;
+        let rows = (y + r + 1).min(h) - y.saturating_sub(r);
         for x in 0..w {
-            row_sum[x + 1] = row_sum[x] + col_sum[x];
-            row_sq[x + 1] = row_sq[x] + col_sq[x];
+            row_sum[x + 1] = row_sum[x] + col_sum[x] as u64;
+            row_sq[x + 1] = row_sq[x] + col_sq[x] as u64;
         }
         for x in (0..w).step_by(step) {
-            let v = raw[y * w + x] as f32;
+            let p = raw[y * w + x];
             // Paper-white pixels can never be ink; skips most of the page cheaply.
-            if v >= 250.0 {
+            if p >= 250 {
                 continue;
             }
             let x0 = x.saturating_sub(r);
             let x1 = (x + r + 1).min(w);
-            let n = rows * (x1 - x0) as f32;
-            let mean = (row_sum[x1] - row_sum[x0]) as f32 / n;
+            let count = (rows * (x1 - x0)) as u64;
+            let sum = row_sum[x1] - row_sum[x0];
+            // No pixel at or above its window's mean is ink for any k ≥ 0: the
+            // threshold is the mean times a factor below 1 (a byte's deviation stays
+            // under 128). Decided in integers, where it is exact, half the page's
+            // paper needs no square root.
+            if p as u64 * count >= sum {
+                continue;
+            }
+            let (v, n) = (p as f32, count as f32);
+            let mean = sum as f32 / n;
             let var = ((row_sq[x1] - row_sq[x0]) as f32 / n - mean * mean).max(0.0);
             for (mask, k) in masks.iter_mut().zip(ks) {
                 let t = mean * (1.0 + k * (var.sqrt() / 128.0 - 1.0));
