@@ -500,13 +500,18 @@ impl<'a> Engine<'a> {
             .max()
             .unwrap_or(0);
         let lines = fields::text_lines(&last.ink, PixelBox::from_corners(0, below, w, h), last.dpi);
-        let tail: Vec<PixelBox> = lines.iter().rev().take(3).rev().copied().collect();
-        let read: Vec<String> = self
-            .read_lines(last, &tail, ReadKind::Text, reader)?
-            .into_iter()
-            .map(|r| r.text)
-            .collect();
-        Ok(fields::parse_date(&read.join("\n"), year))
+        // From the bottom up, as far as the first line that dates the report: the date
+        // closes the report, so the lines above it (a long line of prose, the
+        // organization) are seldom read at all.
+        let mut read: Vec<String> = Vec::new();
+        for line in lines.iter().rev().take(3) {
+            let text = self.read_lines(last, &[*line], ReadKind::Text, reader)?;
+            read.splice(0..0, text.into_iter().map(|r| r.text));
+            if let Some(date) = fields::parse_date(&read.join("\n"), year) {
+                return Ok(Some(date));
+            }
+        }
+        Ok(None)
     }
 
     /// Stage 7: the prose outside the tables, line by line in reading order — from the

@@ -193,3 +193,44 @@ fn a_date_lost_from_the_print_alone_is_read_again_with_its_lighter_strokes() {
     assert_eq!(prose.published(Some(2021)).as_deref(), Some("2022-01-19"));
     assert_eq!(reader.reads, 2);
 }
+
+/// Answers each reading with the next of its lines, in the order asked.
+struct ScriptedReader {
+    answers: Vec<&'static str>,
+    reads: usize,
+}
+
+impl TextReader for ScriptedReader {
+    fn read(&mut self, _: &GrayImage, _: u32, _: ReadKind) -> Result<Reading> {
+        let text = self.answers.get(self.reads).copied().unwrap_or_default();
+        self.reads += 1;
+        Ok(Reading {
+            text: text.into(),
+            confidence: 0.9,
+            symbols: Vec::new(),
+            from_text_layer: false,
+        })
+    }
+}
+
+#[test]
+fn the_date_under_the_tables_is_read_from_the_bottom_line_up() {
+    let (page, _, _) = page_and_cell(3);
+    let engine = Engine::new(&NoPdf, EngineOptions::default());
+    let date = |answers| {
+        let mut reader = ScriptedReader { answers, reads: 0 };
+        let date = engine
+            .date_under_tables(std::slice::from_ref(&page), &[], Some(2021), &mut reader)
+            .unwrap();
+        (date, reader.reads)
+    };
+    // The closing's last line dates it: the lines above are not read.
+    let (found, reads) = date(vec!["2022年1月19日", "某某县审计局"]);
+    assert_eq!((found.as_deref(), reads), (Some("2022-01-19"), 1));
+    // A line under the date (a page number) costs one more reading.
+    let (found, reads) = date(vec!["-3-", "二〇二二年一月十九日"]);
+    assert_eq!((found.as_deref(), reads), (Some("2022-01-19"), 2));
+    // No date: the last three lines are read, no more.
+    let (found, reads) = date(vec!["第三页", "某某县审计局", "无其他需要报告的事项。"]);
+    assert_eq!((found, reads), (None, 3));
+}
