@@ -48,9 +48,21 @@ pub struct CellInk {
     pub numeric_shape: bool,
     /// Typical glyph height, in page pixels.
     pub glyph_height: i32,
+    /// The box of the first line where the text runs to two lines or more: the start
+    /// of a wrapped label, which is enough to name it.
+    pub first_line: Option<PixelBox>,
 }
 
 impl CellInk {
+    /// The same ink cut to its first line, when it has more than one.
+    pub fn first_line_only(&self) -> Option<CellInk> {
+        Some(CellInk {
+            content: Some(self.first_line?),
+            first_line: None,
+            ..self.clone()
+        })
+    }
+
     /// Ink with only a box and a shape verdict, for tests of later stages.
     pub fn summary(content: Option<PixelBox>, numeric_shape: bool) -> Self {
         CellInk {
@@ -160,11 +172,22 @@ pub fn analyze(
     let glyph_height = heights[heights.len() / 2].max(tallest * 2 / 3);
     dust.extend(remnants);
     let numeric_shape = is_numeric_shape(&major, &kept_minor, core);
+    let bands = line_bands(&major, tallest);
+    // Down to halfway to the second line: the first line's low strokes and points
+    // stay in, the second line's tops stay out.
+    let first_line = (bands.len() > 1).then(|| {
+        let bottom = (bands[0].1 + bands[1].0) / 2;
+        (major.iter().chain(&kept_minor))
+            .map(|b| b.bbox)
+            .filter(|b| b.center().1 < bottom)
+            .fold(PixelBox::default(), |a, b| a.union(&b))
+    });
     CellInk {
         content: Some(core),
         dust,
         numeric_shape,
         glyph_height,
+        first_line,
     }
 }
 
@@ -216,6 +239,11 @@ fn stacks_of(blobs: &[Blob], gap: i32) -> Vec<PixelBox> {
 /// as the tallest glyph. A digit faded across its waist leaves a short band over a
 /// tall one, which is one line, not two.
 fn lines(major: &[Blob], tallest: i32) -> usize {
+    line_bands(major, tallest).len()
+}
+
+/// The rows `(y0, y1)` of each line found by [`lines`], top to bottom.
+fn line_bands(major: &[Blob], tallest: i32) -> Vec<(i32, i32)> {
     let mut spans: Vec<(i32, i32)> = major.iter().map(|b| (b.bbox.y0, b.bbox.y1)).collect();
     spans.sort_unstable();
     let mut bands: Vec<(i32, i32)> = Vec::new();
@@ -225,10 +253,8 @@ fn lines(major: &[Blob], tallest: i32) -> usize {
             _ => bands.push((y0, y1)),
         }
     }
+    bands.retain(|(y0, y1)| (y1 - y0) * 5 >= tallest * 3);
     bands
-        .iter()
-        .filter(|(y0, y1)| (y1 - y0) * 5 >= tallest * 3)
-        .count()
 }
 
 /// Blobs of ink in `r`, ignoring pixels the rule eraser whitened.
@@ -375,6 +401,34 @@ mod tests {
             }
         });
         assert!(!cell.numeric_shape);
+    }
+
+    #[test]
+    fn the_first_of_two_lines_is_boxed_and_one_line_has_no_first_line() {
+        let mut img = GrayImage::from_pixel(300, 140, Luma([255]));
+        for (y, n) in [(20, 6), (70, 3)] {
+            for g in 0..n {
+                draw_filled_rect_mut(
+                    &mut img,
+                    Rect::at(20 + g * 40, y).of_size(30, 30),
+                    Luma([0]),
+                );
+            }
+        }
+        let ink = InkMask::from_gray_threshold(&img, 128);
+        let region = PixelBox::from_corners(5, 5, 295, 135);
+        let two = analyze(&img, &ink, region, 300, &CropOptions::default());
+        assert_eq!(
+            two.first_line,
+            Some(PixelBox::from_corners(20, 20, 250, 50))
+        );
+        let first = two.first_line_only().unwrap();
+        assert_eq!((first.content, first.first_line), (two.first_line, None));
+        let top = PixelBox::from_corners(5, 5, 295, 60);
+        assert_eq!(
+            analyze(&img, &ink, top, 300, &CropOptions::default()).first_line,
+            None
+        );
     }
 
     #[test]

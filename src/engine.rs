@@ -3,7 +3,6 @@
 
 use crate::crop::{self, CellInk, CropOptions};
 use crate::error::Result;
-use crate::fields;
 use crate::geometry::PixelBox;
 use crate::grid::{self, GridCell, GridOptions, Rules, TableGrid};
 use crate::layout::{self, ReadCell, ReadTable};
@@ -15,7 +14,8 @@ use crate::prose::{self, Prose};
 use crate::rasterize::{self, LoadOptions, PageImage, PdfRasterizer, TextChar};
 use crate::repair::{self, RepairOptions};
 use crate::review::{self, ReviewOptions};
-use crate::template::Template;
+use crate::template::{self, Template};
+use crate::{fields, labels};
 use image::GrayImage;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -182,6 +182,29 @@ fn unread_text(cells: &[GridCell], kinds: &[ReadKind], inks: &[CellInk]) -> Vec<
         .collect()
 }
 
+/// Which cells are the label of a row holding an applications row's every value, each
+/// in a cell of its own: nothing of the row can have run into such a label, so its
+/// first line is enough to name it. A row short of values may have lost one into its
+/// label (a faded rule), read from the label's lines (`layout::values_in_label`).
+fn labels_of_full_rows(cells: &[GridCell], kinds: &[ReadKind]) -> Vec<bool> {
+    let full = template::APPLICANT_COLS.len();
+    let numbers_at = |row: usize| {
+        (cells.iter().zip(kinds))
+            .filter(|(c, &k)| k == ReadKind::Number && c.row == row)
+            .map(|(c, _)| c.col)
+            .collect::<Vec<_>>()
+    };
+    (cells.iter().zip(kinds))
+        .map(|(c, &k)| {
+            let numbers = numbers_at(c.row);
+            k == ReadKind::Text
+                && c.row_span == 1
+                && numbers.len() == full
+                && numbers.iter().all(|&n| n >= c.col + c.col_span)
+        })
+        .collect()
+}
+
 /// Tesseract's mean confidence above which a label read as one line is kept.
 const SURE_LINE: f32 = 0.75;
 
@@ -278,14 +301,33 @@ impl<'a> Engine<'a> {
     /// Tesseract a block's layout analysis (most of a short label's time); where that
     /// reading is unsure — values run into the label where a rule was lost read as
     /// noise on a line — it is read again as a block.
+    ///
+    /// Where `first_line_names_it`, a wrapped label is read by its first line alone
+    /// when that line reads surely, marked as read in part
+    /// ([`labels::UNREAD_REST`]): OCR's time goes by the characters read, and a row of
+    /// the applications table is named by its first line's nine or so.
     fn read_cell(
         &self,
         page: &PreparedPage,
         ink: &CellInk,
         bbox: PixelBox,
         kind: ReadKind,
+        first_line_names_it: bool,
         reader: &mut dyn TextReader,
     ) -> Result<Reading> {
+        let first_line = ink
+            .first_line_only()
+            .filter(|_| first_line_names_it && kind == ReadKind::Text && page.text_layer.is_none());
+        if let Some(first) = first_line {
+            let line =
+                self.read_region(page, &page.erased, &first, bbox, ReadKind::Line, reader)?;
+            if let Some(r) = line.filter(|r| r.confidence >= SURE_LINE) {
+                return Ok(Reading {
+                    text: format!("{}{}", r.text, labels::UNREAD_REST),
+                    ..r
+                });
+            }
+        }
         let one_line = ink
             .content
             .is_some_and(|c| c.height() * 2 < ink.glyph_height * 3);
@@ -338,8 +380,13 @@ impl<'a> Engine<'a> {
                 None => (t, inks, kinds),
             };
             let unread = unread_text(&t.cells, &kinds, &inks);
+            let named_by_first_line = labels_of_full_rows(&t.cells, &kinds);
             let mut cells = Vec::with_capacity(t.cells.len());
-            for (((cell, ink), kind), unread) in t.cells.iter().zip(&inks).zip(kinds).zip(unread) {
+            for ((((cell, ink), kind), unread), in_part) in (t.cells.iter().zip(&inks))
+                .zip(kinds)
+                .zip(unread)
+                .zip(named_by_first_line)
+            {
                 // A text layer costs nothing to read, so its headings are kept.
                 let reading = if unread && page.text_layer.is_none() {
                     Reading::default()
@@ -355,7 +402,7 @@ impl<'a> Engine<'a> {
                         from_text_layer: page.text_layer.is_some(),
                     }
                 } else {
-                    self.read_cell(page, ink, cell.bbox, kind, reader)?
+                    self.read_cell(page, ink, cell.bbox, kind, in_part, reader)?
                 };
                 log::debug!(
                     "page {} cell r{} c{} span {}x{} at {:?} {:?} numeric_shape={} text={:?}",

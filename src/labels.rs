@@ -72,12 +72,28 @@ pub fn similarity(a: &str, b: &str) -> f32 {
     2.0 * prev[b.len()] as f32 / (a.len() + b.len()) as f32
 }
 
-/// Best similarity of an observed label to any of a row's printed variants.
+/// Ends a label of which only the first line was read: the rest is there, unread.
+pub const UNREAD_REST: char = '…';
+
+/// Best similarity of an observed label to any of a row's printed variants; a label
+/// read in part (ending in [`UNREAD_REST`]) is compared with as much of each variant,
+/// and two characters more for what OCR dropped or merged.
 pub fn best_similarity(observed: &str, variants: &[&str]) -> f32 {
     let o = normalize(observed);
+    let in_part = observed.ends_with(UNREAD_REST);
     variants
         .iter()
-        .map(|v| similarity(&o, &normalize(v)))
+        .map(|v| {
+            let v = normalize(v);
+            if in_part {
+                similarity(
+                    &o,
+                    &v.chars().take(o.chars().count() + 2).collect::<String>(),
+                )
+            } else {
+                similarity(&o, &v)
+            }
+        })
         .fold(0.0, f32::max)
 }
 
@@ -136,6 +152,13 @@ mod tests {
     #[test]
     fn different_rows_stay_apart() {
         assert!(best_similarity("属于国家秘密", &["属于行政查询事项"]) < 0.6);
+        // A wrapped label read by its first line names its row, not its sibling.
+        let first = format!("1.申请人无正当理由逾{UNREAD_REST}");
+        let own = "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请";
+        let sibling = "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请";
+        assert!(best_similarity(&first, &[own]) > 0.8);
+        assert!(best_similarity(&first, &[sibling]) < 0.5);
+        assert!(best_similarity("1.申请人无正当理由逾", &[own]) < 0.5);
         assert!(best_similarity("行政处罚", &["行政强制"]) <= 0.5);
     }
 }

@@ -60,6 +60,10 @@ fn page_and_cell(lines: i32) -> (PreparedPage, CellInk, PixelBox) {
 }
 
 fn read(lines: i32, line_confidence: f32) -> (Reading, Vec<ReadKind>) {
+    read_with(lines, line_confidence, false)
+}
+
+fn read_with(lines: i32, line_confidence: f32, first_line: bool) -> (Reading, Vec<ReadKind>) {
     let (page, cell, bbox) = page_and_cell(lines);
     let engine = Engine::new(&NoPdf, EngineOptions::default());
     let mut reader = FakeReader {
@@ -67,7 +71,7 @@ fn read(lines: i32, line_confidence: f32) -> (Reading, Vec<ReadKind>) {
         asked: Vec::new(),
     };
     let r = engine
-        .read_cell(&page, &cell, bbox, ReadKind::Text, &mut reader)
+        .read_cell(&page, &cell, bbox, ReadKind::Text, first_line, &mut reader)
         .unwrap();
     (r, reader.asked)
 }
@@ -91,6 +95,47 @@ fn a_label_over_two_lines_is_read_as_a_block() {
     let (r, asked) = read(2, 0.9);
     assert_eq!(asked, [ReadKind::Text]);
     assert_eq!(r.text, "Text");
+}
+
+#[test]
+fn a_wrapped_label_that_its_first_line_names_is_read_by_that_line_alone() {
+    let (r, asked) = read_with(3, 0.9, true);
+    assert_eq!(asked, [ReadKind::Line]);
+    assert_eq!(r.text, format!("Line{}", labels::UNREAD_REST));
+    // Unsure of the line, the whole label is read.
+    let (r, asked) = read_with(3, 0.5, true);
+    assert_eq!(asked, [ReadKind::Line, ReadKind::Text]);
+    assert_eq!(r.text, "Text");
+}
+
+#[test]
+fn only_the_labels_of_rows_with_every_applications_value_are_named_by_a_first_line() {
+    let full = template::APPLICANT_COLS.len();
+    let cell = |row, col| GridCell {
+        row,
+        col,
+        row_span: 1,
+        col_span: 1,
+        bbox: PixelBox::from_corners(0, 0, 10, 10),
+    };
+    // Row 0: a label and every value; row 1: a label whose row lost a value into it.
+    let mut cells = vec![cell(0, 0)];
+    cells.extend((1..=full).map(|c| cell(0, c)));
+    cells.push(cell(1, 0));
+    cells.extend((2..=full).map(|c| cell(1, c)));
+    let kinds: Vec<ReadKind> = (cells.iter())
+        .map(|c| {
+            if c.col == 0 {
+                ReadKind::Text
+            } else {
+                ReadKind::Number
+            }
+        })
+        .collect();
+    let named = labels_of_full_rows(&cells, &kinds);
+    assert!(named[0]);
+    assert!(!named[full + 1]);
+    assert_eq!(named.iter().filter(|&&n| n).count(), 1);
 }
 
 fn grid_cell(row: usize, col: usize, row_span: usize) -> GridCell {
