@@ -150,9 +150,8 @@ pub struct Engine<'a> {
 
 /// Which text cells mapping never reads, so need no OCR: headings, text in rows that
 /// hold no number (column heads, the table's note), and labels that head a group of
-/// rows (`layout::heads_a_group`: a row is named by its own label). On a typical
-/// report that leaves about 30 of some 80 text cells to read; the group labels are
-/// the tallest, set one character a line.
+/// rows (`layout::heads_a_group`: a row is named by its own label). The group labels
+/// are the tallest, set one character a line.
 fn unread_text(cells: &[GridCell], kinds: &[ReadKind], inks: &[CellInk]) -> Vec<bool> {
     let valued_rows: HashSet<usize> = cells
         .iter()
@@ -382,7 +381,7 @@ impl<'a> Engine<'a> {
             let unread = unread_text(&t.cells, &kinds, &inks);
             let named_by_first_line = labels_of_full_rows(&t.cells, &kinds);
             let mut cells = Vec::with_capacity(t.cells.len());
-            for ((((cell, ink), kind), unread), in_part) in (t.cells.iter().zip(&inks))
+            for ((((cell, ink), kind), unread), first_line_names_it) in (t.cells.iter().zip(&inks))
                 .zip(kinds)
                 .zip(unread)
                 .zip(named_by_first_line)
@@ -402,7 +401,7 @@ impl<'a> Engine<'a> {
                         from_text_layer: page.text_layer.is_some(),
                     }
                 } else {
-                    self.read_cell(page, ink, cell.bbox, kind, in_part, reader)?
+                    self.read_cell(page, ink, cell.bbox, kind, first_line_names_it, reader)?
                 };
                 log::debug!(
                     "page {} cell r{} c{} span {}x{} at {:?} {:?} numeric_shape={} text={:?}",
