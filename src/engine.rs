@@ -204,6 +204,34 @@ fn labels_of_full_rows(cells: &[GridCell], kinds: &[ReadKind]) -> Vec<bool> {
         .collect()
 }
 
+/// How many labels in a row are left unread between two that are read.
+const UNREAD_IN_A_ROW: usize = 2;
+
+/// Which of the labels `named_by_first_line` are left unread at first: in a run of such
+/// rows, [`UNREAD_IN_A_ROW`] between every two read, and never a run's first or last.
+/// Mapping names such a row by its place between the rows whose labels are read
+/// ([`layout::map_naming_unread`]); where it cannot, the label is read after all.
+fn labels_named_by_place(
+    cells: &[GridCell],
+    named_by_first_line: &[bool],
+    inks: &[CellInk],
+) -> Vec<bool> {
+    let candidate = |(c, (&first, ink)): (&GridCell, (&bool, &CellInk))| {
+        (first && ink.content.is_some()).then_some(c.row)
+    };
+    let rows: HashSet<usize> = (cells.iter().zip(named_by_first_line.iter().zip(inks)))
+        .filter_map(candidate)
+        .collect();
+    let runs_from = |row: usize| (0..=row).rev().take_while(|r| rows.contains(r)).count();
+    (cells.iter().zip(named_by_first_line.iter().zip(inks)))
+        .map(|cell| {
+            candidate(cell).is_some_and(|row| {
+                rows.contains(&(row + 1)) && (runs_from(row) - 1) % (UNREAD_IN_A_ROW + 1) != 0
+            })
+        })
+        .collect()
+}
+
 /// Tesseract's mean confidence above which a label read as one line is kept.
 const SURE_LINE: f32 = 0.75;
 
@@ -345,7 +373,14 @@ impl<'a> Engine<'a> {
             .unwrap_or_default())
     }
 
-    /// Stage 4: reads every cell of the page's tables.
+    /// The ink of the cell at `bbox`, as it is read.
+    fn cell_ink(&self, page: &PreparedPage, bbox: PixelBox) -> CellInk {
+        crop::analyze(&page.erased, &page.ink, bbox, page.dpi, &self.options.crop)
+    }
+
+    /// Stage 4: reads the cells of the page's tables. On a scan, some labels of rows
+    /// holding all their values are left unread ([`labels::unread`]): the rows beside
+    /// them name them by their place, and [`Engine::map`] reads those it cannot name.
     pub fn read_tables(
         &self,
         page: &PreparedPage,
@@ -353,15 +388,7 @@ impl<'a> Engine<'a> {
     ) -> Result<Vec<ReadTable>> {
         let mut out = Vec::new();
         for t in &page.tables {
-            let analyze = |c: &GridCell| {
-                crop::analyze(
-                    &page.erased,
-                    &page.ink,
-                    c.bbox,
-                    page.dpi,
-                    &self.options.crop,
-                )
-            };
+            let analyze = |c: &GridCell| self.cell_ink(page, c.bbox);
             let inks: Vec<CellInk> = t.cells.iter().map(analyze).collect();
             let kinds = layout::assign_kinds(t, &inks);
             let split = layout::split_stacked_labels(t, &kinds);
@@ -380,15 +407,27 @@ impl<'a> Engine<'a> {
             };
             let unread = unread_text(&t.cells, &kinds, &inks);
             let named_by_first_line = labels_of_full_rows(&t.cells, &kinds);
+            let by_place = match page.text_layer {
+                // A text layer costs nothing to read.
+                Some(_) => vec![false; t.cells.len()],
+                None => labels_named_by_place(&t.cells, &named_by_first_line, &inks),
+            };
             let mut cells = Vec::with_capacity(t.cells.len());
-            for ((((cell, ink), kind), unread), first_line_names_it) in (t.cells.iter().zip(&inks))
-                .zip(kinds)
-                .zip(unread)
-                .zip(named_by_first_line)
+            for (((((cell, ink), kind), unread), first_line_names_it), by_place) in
+                (t.cells.iter().zip(&inks))
+                    .zip(kinds)
+                    .zip(unread)
+                    .zip(named_by_first_line)
+                    .zip(by_place)
             {
                 // A text layer costs nothing to read, so its headings are kept.
                 let reading = if unread && page.text_layer.is_none() {
                     Reading::default()
+                } else if by_place {
+                    Reading {
+                        text: labels::unread(),
+                        ..Reading::default()
+                    }
                 } else if ink.content.is_none() {
                     // A text layer is sure of an empty cell. On a scan a faint 0 can
                     // vanish in binarization, and the format prints 0 for none: an
@@ -430,6 +469,45 @@ impl<'a> Engine<'a> {
             });
         }
         Ok(out)
+    }
+
+    /// Stage 5: the model's tables from the tables read, in the versions of the format
+    /// a report on `year` can use. Where a row whose label was left unread cannot be
+    /// named by its place, its label is read and the tables mapped again.
+    pub fn map(
+        &self,
+        pages: &[PreparedPage],
+        read: &mut [ReadTable],
+        year: Option<i32>,
+        reader: &mut dyn TextReader,
+    ) -> Result<Vec<Table>> {
+        loop {
+            let mapping = layout::map_naming_unread(read, year);
+            if mapping.unnamed.is_empty() {
+                return Ok(mapping.tables);
+            }
+            log::debug!(
+                "{} rows left unread not named by their place; their labels are read",
+                mapping.unnamed.len()
+            );
+            let mut read_one = false;
+            for t in read.iter_mut() {
+                let Some(page) = pages.iter().find(|p| p.number == t.page) else {
+                    continue;
+                };
+                for c in (t.cells.iter_mut())
+                    .filter(|c| mapping.unnamed.contains(&(t.page, c.grid.bbox)))
+                {
+                    let ink = self.cell_ink(page, c.grid.bbox);
+                    c.reading = self.read_cell(page, &ink, c.grid.bbox, c.kind, true, reader)?;
+                    read_one |= !labels::is_unread(&c.reading.text);
+                }
+            }
+            // Each round reads a label left unread, so the rounds end.
+            if !read_one {
+                return Ok(mapping.tables);
+            }
+        }
     }
 
     /// Reads each of `lines` as `kind` (text or a line of prose), the other where that
@@ -728,7 +806,7 @@ impl<'a> Engine<'a> {
             read.extend(self.read_tables(p, reader)?);
         }
         clock.lap("read cells");
-        let mut tables: Vec<Table> = layout::map_tables(&read);
+        let mut tables = self.map(&pages, &mut read, None, reader)?;
         let mut report = if tables.is_empty() {
             ReportFields::default()
         } else {
@@ -739,7 +817,7 @@ impl<'a> Engine<'a> {
         let impossible =
             |t: &Table| Template::parse(t.template).is_some_and(|v| !v.possible_for(report.year));
         if tables.iter().any(impossible) {
-            tables = layout::map_tables_for_year(&read, report.year);
+            tables = self.map(&pages, &mut read, report.year, reader)?;
         }
         clock.lap("map+fields");
         report.template = tables

@@ -75,6 +75,17 @@ pub fn similarity(a: &str, b: &str) -> f32 {
 /// Ends a label of which only the first line was read: the rest is there, unread.
 pub const UNREAD_REST: char = '…';
 
+/// A label left unread on purpose: none of it read, all of it there. Mapping names its
+/// row by its place between rows named by their labels, or asks for it to be read.
+pub fn unread() -> String {
+    UNREAD_REST.to_string()
+}
+
+/// Whether `text` is a label left unread ([`unread`]).
+pub fn is_unread(text: &str) -> bool {
+    text.strip_prefix(UNREAD_REST) == Some("")
+}
+
 /// Best similarity of an observed label to any of a row's printed variants; a label
 /// read in part (ending in [`UNREAD_REST`]) is compared with as much of each variant,
 /// and two characters more for what OCR dropped or merged.

@@ -10,11 +10,12 @@
 use crate::crop::CellInk;
 use crate::geometry::PixelBox;
 use crate::grid::{GridCell, TableGrid};
-use crate::labels::best_similarity;
+use crate::labels::{self, best_similarity};
 use crate::model::{Cell, Doubt, Status, Table};
 use crate::ocr::{ReadKind, Reading, Symbol};
 use crate::template::{self, RowSpec, TableSpec, Template, ValueKind, REVIEW_COLS, REVIEW_ROWS};
 use crate::value::{parse, parse_read, to_json, Parsed};
+use std::collections::HashMap;
 
 /// Decides per cell whether it holds a value (read as a number) or a label. A cell
 /// shaped like a number is a value. So is one whose digits ran together into a
@@ -464,6 +465,54 @@ pub fn map_tables(tables: &[ReadTable]) -> Vec<Table> {
 
 /// [`map_tables`] for a report on `year`, in the versions of the format it can use.
 pub fn map_tables_for_year(tables: &[ReadTable], year: Option<i32>) -> Vec<Table> {
+    map_naming_unread(tables, year).tables
+}
+
+/// What mapping made of the tables read.
+pub struct Mapping {
+    pub tables: Vec<Table>,
+    /// The label cells left unread ([`labels::unread`]) whose rows could not be named
+    /// by their place (see [`named_by_place`]), by page and box: they must be read and
+    /// the tables mapped again.
+    pub unnamed: Vec<(usize, PixelBox)>,
+}
+
+/// Whether the row `oi`, its label left unread and placed at `ei` by order, is named
+/// by its place: each way, the rows beside it up to the first whose label was read are
+/// placed by order at the rows beside `ei`, and that read label names its row. The
+/// format prints its rows in one order, so such a row is as sure as if read; where a
+/// read label was no help (a stain, a row split in two), it is not.
+fn named_by_place(
+    obs: &[ObservedRow],
+    placed: &HashMap<usize, (usize, bool)>,
+    oi: usize,
+    ei: usize,
+) -> bool {
+    let reaches_a_read_label = |step: isize| {
+        let (mut o, mut e) = (oi as isize, ei as isize);
+        loop {
+            (o, e) = (o + step, e + step);
+            let (Ok(ou), Ok(eu)) = (usize::try_from(o), usize::try_from(e)) else {
+                return false;
+            };
+            match placed.get(&ou) {
+                Some(&(at, by_order)) if at == eu => {
+                    if !by_order {
+                        return true;
+                    }
+                    if !labels::is_unread(&obs[ou].leaf) {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+    };
+    labels::is_unread(&obs[oi].leaf) && reaches_a_read_label(-1) && reaches_a_read_label(1)
+}
+
+/// [`map_tables_for_year`], rows with labels left unread named by their place.
+pub fn map_naming_unread(tables: &[ReadTable], year: Option<i32>) -> Mapping {
     let obs = observed_rows(tables);
     struct Best {
         score: f32,
@@ -491,11 +540,32 @@ pub fn map_tables_for_year(tables: &[ReadTable], year: Option<i32>) -> Vec<Table
             }
         }
     }
+    let unread_label = |o: &ObservedRow| {
+        (o.label)
+            .filter(|_| labels::is_unread(&o.leaf))
+            .map(|c| (o.table.page, c.grid.bbox))
+    };
     let Some(Best { exp, pairs, .. }) = best else {
-        return Vec::new();
+        return Mapping {
+            tables: Vec::new(),
+            unnamed: obs.iter().filter_map(unread_label).collect(),
+        };
     };
     let mut out: Vec<Table> = Vec::new();
     let placed = fill_by_order(&obs, &exp, &pairs);
+    let placed_at: HashMap<usize, (usize, bool)> = placed
+        .iter()
+        .map(|&(oi, ei, by_order)| (oi, (ei, by_order)))
+        .collect();
+    let named = |oi: usize| {
+        placed_at
+            .get(&oi)
+            .is_some_and(|&(ei, _)| named_by_place(&obs, &placed_at, oi, ei))
+    };
+    let unnamed = (obs.iter().enumerate())
+        .filter(|(oi, _)| !named(*oi))
+        .filter_map(|(_, o)| unread_label(o))
+        .collect();
     // Formatting every row's match costs on each mapping; only when it is shown.
     if log::log_enabled!(log::Level::Debug) {
         for (i, o) in obs.iter().enumerate() {
@@ -537,14 +607,18 @@ pub fn map_tables_for_year(tables: &[ReadTable], year: Option<i32>) -> Vec<Table
                 out.last_mut().expect("just pushed")
             }
         };
+        let guessed = by_order && !named(oi);
         table.cells.extend(cells.into_iter().map(|mut c| {
-            if by_order {
+            if guessed {
                 c.doubt = c.doubt.or(Some(Doubt::RowByOrder));
             }
             c
         }));
     }
-    out
+    Mapping {
+        tables: out,
+        unnamed,
+    }
 }
 
 /// The review table is the same in both formats; it follows the applications table's.

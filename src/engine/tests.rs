@@ -279,3 +279,94 @@ fn the_date_under_the_tables_is_read_from_the_bottom_line_up() {
     let (found, reads) = date(vec!["第三页", "某某县审计局", "无其他需要报告的事项。"]);
     assert_eq!((found, reads), (None, 3));
 }
+
+#[test]
+fn labels_left_unread_are_two_of_every_three_in_a_run_never_its_ends() {
+    let (page, inked, _) = page_and_cell(1);
+    let blank = PixelBox::from_corners(450, 200, 590, 290);
+    let empty = crop::analyze(&page.gray, &page.ink, blank, 300, &CropOptions::default());
+    assert!(empty.content.is_none());
+    let label = |row| GridCell {
+        row,
+        col: 0,
+        row_span: 1,
+        col_span: 1,
+        bbox: PixelBox::from_corners(0, 0, 10, 10),
+    };
+    // Runs of rows named by a first line: 0–3, 5–7 (row 4's label is empty), 9–10.
+    let cells: Vec<GridCell> = (0..=10).map(label).collect();
+    let named: Vec<bool> = (0..=10).map(|r| r != 8).collect();
+    let inks: Vec<CellInk> = (0..=10)
+        .map(|r| if r == 4 { empty.clone() } else { inked.clone() })
+        .collect();
+    let unread = labels_named_by_place(&cells, &named, &inks);
+    let rows: Vec<usize> = (0..=10).filter(|&r| unread[r]).collect();
+    assert_eq!(rows, [1, 2, 6]);
+}
+
+#[test]
+fn a_label_left_unread_that_its_place_cannot_name_is_read_and_mapped_again() {
+    let (page, _, inked) = page_and_cell(1);
+    let text = |t: &str| Reading {
+        text: t.to_string(),
+        confidence: 0.95,
+        symbols: Vec::new(),
+        from_text_layer: false,
+    };
+    let at = |row: usize, col: usize| {
+        PixelBox::from_corners(
+            col as i32 * 100,
+            1000 + row as i32 * 40,
+            col as i32 * 100 + 100,
+            1040 + row as i32 * 40,
+        )
+    };
+    let mut cells = Vec::new();
+    for (r, spec) in template::APPLICATIONS_2021.rows().enumerate() {
+        let (label, bbox) = match r {
+            5 => (labels::unread(), inked),
+            6 => ("瀑@#".to_string(), at(r, 0)),
+            _ => (spec.labels[0].to_string(), at(r, 0)),
+        };
+        let grid = |col, bbox| GridCell {
+            row: r,
+            col,
+            row_span: 1,
+            col_span: 1,
+            bbox,
+        };
+        cells.push(ReadCell {
+            grid: grid(0, bbox),
+            kind: ReadKind::Text,
+            reading: text(&label),
+        });
+        cells.extend((1..=7).map(|c| ReadCell {
+            grid: grid(c, at(r, c)),
+            kind: ReadKind::Number,
+            reading: text("1"),
+        }));
+    }
+    let n_rows = template::APPLICATIONS_2021.rows().count();
+    let mut read = vec![ReadTable {
+        page: page.number,
+        bbox: PixelBox::from_corners(0, 1000, 800, 1000 + n_rows as i32 * 40),
+        n_cols: 8,
+        n_rows,
+        cells,
+    }];
+    let engine = Engine::new(&NoPdf, EngineOptions::default());
+    let mut reader = FakeReader {
+        line_confidence: 0.9,
+        asked: Vec::new(),
+    };
+    let tables = engine
+        .map(std::slice::from_ref(&page), &mut read, None, &mut reader)
+        .unwrap();
+    assert_eq!(reader.asked, [ReadKind::Line]);
+    assert_eq!(read[0].cells[5 * 8].reading.text, "Line");
+    // Read as no label of the format, the row is placed by order, and doubted.
+    let total = (tables[0].cells.iter())
+        .find(|c| c.row == "withheld_prohibited_by_law" && c.col == "total")
+        .expect("placed by order");
+    assert_eq!(total.doubt, Some(crate::model::Doubt::RowByOrder));
+}

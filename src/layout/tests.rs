@@ -827,3 +827,78 @@ fn a_value_under_a_column_heading_whose_rule_faded_is_recovered() {
     let at = |row: &str, col: &str| value(&out, "reviews_litigation", row, col);
     assert_eq!(at("administrative_review", "upheld").as_deref(), Some("0"));
 }
+
+/// The applications table of 2021 with the labels of rows `unread` left unread and
+/// those of `garbled` read as noise; row `i` holds `i`.
+fn applications_reading(unread: &[usize], garbled: &[usize]) -> Vec<ReadTable> {
+    let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
+    for &i in unread {
+        apps[i].0 = labels::unread();
+    }
+    for &i in garbled {
+        apps[i].0 = "瀑@#".into();
+    }
+    vec![table(1, &as_rows(&apps))]
+}
+
+#[test]
+fn rows_left_unread_between_rows_read_are_named_by_their_place_and_sure() {
+    let last = APPLICATIONS_2021.rows().count() - 1;
+    // Two of every three left unread, as the engine leaves them.
+    let unread: Vec<usize> = (1..last).filter(|i| i % 3 != 0).collect();
+    let mapping = map_naming_unread(&applications_reading(&unread, &[]), None);
+    assert!(mapping.unnamed.is_empty());
+    let cells = &mapping.tables[0].cells;
+    assert_eq!(cells.len(), (last + 1) * 7);
+    for (i, row) in APPLICATIONS_2021.rows().enumerate() {
+        let total = (cells.iter())
+            .find(|c| c.row == row.id && c.col == "total")
+            .expect("every row mapped");
+        assert_eq!(
+            total.value.as_ref().map(|v| v.to_string()),
+            Some(i.to_string())
+        );
+        assert_eq!(total.doubt, None, "{}", row.id);
+    }
+}
+
+#[test]
+fn a_row_left_unread_beside_a_label_read_as_noise_is_not_named_by_its_place() {
+    let read = applications_reading(&[5, 6], &[7]);
+    let mapping = map_naming_unread(&read, None);
+    // Both unread rows reach the noise before a read label below them.
+    let label_box = |row: usize| {
+        let c = read[0]
+            .cells
+            .iter()
+            .find(|c| c.grid.row == row && c.grid.col == 0);
+        (1, c.unwrap().grid.bbox)
+    };
+    assert_eq!(mapping.unnamed, [label_box(5), label_box(6)]);
+    // Placed by order all the same, and doubted, as a row with an unreadable label is.
+    let by_order = |row: &str| {
+        (mapping.tables[0].cells.iter())
+            .find(|c| c.row == row && c.col == "total")
+            .and_then(|c| c.doubt)
+    };
+    for row in [
+        "withheld_prohibited_by_law",
+        "withheld_security_stability",
+        "withheld_third_party",
+    ] {
+        assert_eq!(by_order(row), Some(Doubt::RowByOrder), "{row}");
+    }
+}
+
+#[test]
+fn a_row_left_unread_that_order_cannot_place_is_not_named() {
+    // A row split in two by a stray rule: one printed row more than the format has
+    // between the labels read, so order places neither.
+    let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
+    apps[4].0 = labels::unread();
+    apps.insert(4, ("公开申请".into(), vec![String::new(); 7]));
+    let read = vec![table(1, &as_rows(&apps))];
+    let mapping = map_naming_unread(&read, None);
+    assert_eq!(mapping.unnamed.len(), 1);
+    assert!(!(mapping.tables[0].cells.iter()).any(|c| c.row == "withheld_state_secret"));
+}
