@@ -281,6 +281,14 @@ impl<'a> Engine<'a> {
         } else {
             normalize::normalize(page.gray, page.dpi, &o.normalize)
         };
+        log::debug!(
+            "page {}: {}×{} px at {} dpi, skew {:.2}°",
+            page.number,
+            norm.gray.width(),
+            norm.gray.height(),
+            page.dpi,
+            norm.skew_deg
+        );
         let (tables, rules) = grid::detect_tables(&norm, page.dpi, &o.grid);
         let mut erased = norm.gray.clone();
         // Blur spreads a rule a pixel or two beyond what binarization called ink.
