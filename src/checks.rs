@@ -186,6 +186,18 @@ pub fn integer_value(cell: &Cell) -> Option<i64> {
     }
 }
 
+/// The value `cell` would need for `id` to hold, its other cells as read: what a
+/// misread there would have to have been. `None` when another cell has no integer.
+pub fn value_that_holds(tables: &[Table], id: &Identity, cell: &CellRef) -> Option<i64> {
+    let sum = |side: &[CellRef]| {
+        (side.iter().filter(|r| *r != cell))
+            .map(|r| integer_of(tables, *r))
+            .sum::<Option<i64>>()
+    };
+    let (l, r) = (sum(&id.lhs)?, sum(&id.rhs)?);
+    Some(if id.lhs.contains(cell) { r - l } else { l - r })
+}
+
 /// Evaluates one identity; `None` when one of its cells has no integer value.
 pub fn evaluate(tables: &[Table], id: &Identity) -> Option<Check> {
     let lhs: Option<Vec<i64>> = id.lhs.iter().map(|r| integer_of(tables, *r)).collect();

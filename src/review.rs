@@ -101,13 +101,14 @@ pub fn check_and_flag(doc: &mut Document, opts: &ReviewOptions) {
     for (id, check) in &failed {
         let cells: Vec<&CellRef> = id.cells().collect();
         // A misread fails every sum it is in: where failed sums cross, the crossing is
-        // the suspect, and the rest of a long column need not be read again. A sum
-        // failing alone (a printed inconsistency, or a misread no other sum covers)
-        // queues every cell of it.
-        let crossing: Vec<&CellRef> = cells
-            .iter()
-            .copied()
+        // the suspect, and the rest of a long column need not be read again — if a
+        // count there can make this sum hold: where it would take a negative one, the
+        // crossing is not all that is wrong here (a printed inconsistency in the same
+        // column as a misread). A sum failing alone (a printed inconsistency, or a
+        // misread no other sum covers) queues every cell of it.
+        let crossing: Vec<&CellRef> = (cells.iter().copied())
             .filter(|r| in_failed(r, &id.rule))
+            .filter(|r| checks::value_that_holds(&doc.tables, id, r).is_some_and(|v| v >= 0))
             .collect();
         let suspects = if crossing.is_empty() { cells } else { crossing };
         for &(table, row, col) in suspects {
@@ -311,24 +312,46 @@ mod tests {
         assert_eq!(status("other"), Status::Review);
     }
 
+    /// The applications rows `rows`, every cell read surely.
+    fn applications(rows: &[(&'static str, [i64; 7])]) -> Vec<Cell> {
+        use crate::template::APPLICANT_COLS;
+        (rows.iter())
+            .flat_map(|(row, v)| {
+                (APPLICANT_COLS.iter().zip(v))
+                    .map(|((col, _), n)| cell_at(row, col, Some(*n), &n.to_string(), 0.99))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_printed_inconsistency_is_queued_though_a_misread_crosses_its_sum() {
+        // disclosed/natural_person printed 1 against a total of 0; other/natural_person
+        // misread 0 as 2, which fails its row and the same column. Only a negative count
+        // at the crossing could make the column hold, so the column is queued whole.
+        let doc = flagged(
+            "applications",
+            applications(&[
+                ("disclosed", [1, 0, 0, 0, 0, 0, 1]),
+                ("other", [2, 0, 0, 0, 0, 0, 0]),
+                ("results_total", [0, 0, 0, 0, 0, 0, 0]),
+            ]),
+        );
+        let queued: Vec<(&str, &str)> = of_read_cells(&doc).map(|r| (r.row, r.col)).collect();
+        assert!(
+            queued.contains(&("disclosed", "natural_person")),
+            "{queued:?}"
+        );
+        assert!(queued.contains(&("other", "natural_person")), "{queued:?}");
+    }
+
     #[test]
     fn where_failed_sums_cross_only_the_crossing_is_queued() {
-        use crate::template::APPLICANT_COLS;
         // 1 in disclosed/natural_person read as 7: its row and its column fail.
-        let rows: [(&str, [i64; 7]); 3] = [
+        let mut cells = applications(&[
             ("disclosed", [7, 0, 0, 0, 0, 0, 1]),
             ("partially_disclosed", [0, 1, 0, 0, 0, 0, 1]),
             ("results_total", [1, 1, 0, 0, 0, 0, 2]),
-        ];
-        let mut cells = rows
-            .iter()
-            .flat_map(|(row, v)| {
-                APPLICANT_COLS
-                    .iter()
-                    .zip(v)
-                    .map(|((col, _), n)| cell_at(row, col, Some(*n), &n.to_string(), 0.99))
-            })
-            .collect::<Vec<Cell>>();
+        ]);
         // The reader's second thought at the misread digit.
         cells[0].symbols = vec![crate::ocr::Symbol {
             text: "7".into(),
