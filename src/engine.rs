@@ -204,13 +204,13 @@ fn labels_of_full_rows(cells: &[GridCell], kinds: &[ReadKind]) -> Vec<bool> {
         .collect()
 }
 
-/// How many labels in a row are left unread between two that are read.
-const UNREAD_IN_A_ROW: usize = 2;
-
-/// Which of the labels `named_by_first_line` are left unread at first: in a run of such
-/// rows, [`UNREAD_IN_A_ROW`] between every two read, and never a run's first or last.
-/// Mapping names such a row by its place between the rows whose labels are read
-/// ([`layout::map_naming_unread`]); where it cannot, the label is read after all.
+/// Which of the labels `named_by_first_line` are left unread at first: every other one
+/// in a run of such rows, never the run's first or last. Mapping names such a row by
+/// its place between the two rows beside it, whose labels are read
+/// ([`layout::map_naming_unread`]); where it cannot, the label is read after all. With
+/// each unread label between two read ones, rows printed in another order than the
+/// format's always put a read label out of place, so they are noticed: two unread side
+/// by side could swap unseen.
 fn labels_named_by_place(
     cells: &[GridCell],
     named_by_first_line: &[bool],
@@ -225,9 +225,7 @@ fn labels_named_by_place(
     let runs_from = |row: usize| (0..=row).rev().take_while(|r| rows.contains(r)).count();
     (cells.iter().zip(named_by_first_line.iter().zip(inks)))
         .map(|cell| {
-            candidate(cell).is_some_and(|row| {
-                rows.contains(&(row + 1)) && (runs_from(row) - 1) % (UNREAD_IN_A_ROW + 1) != 0
-            })
+            candidate(cell).is_some_and(|row| rows.contains(&(row + 1)) && runs_from(row) % 2 == 0)
         })
         .collect()
 }

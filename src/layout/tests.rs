@@ -844,8 +844,8 @@ fn applications_reading(unread: &[usize], garbled: &[usize]) -> Vec<ReadTable> {
 #[test]
 fn rows_left_unread_between_rows_read_are_named_by_their_place_and_sure() {
     let last = APPLICATIONS_2021.rows().count() - 1;
-    // Two of every three left unread, as the engine leaves them.
-    let unread: Vec<usize> = (1..last).filter(|i| i % 3 != 0).collect();
+    // Every other one left unread, as the engine leaves them.
+    let unread: Vec<usize> = (1..last).filter(|i| i % 2 == 1).collect();
     let mapping = map_naming_unread(&applications_reading(&unread, &[]), None);
     assert!(mapping.unnamed.is_empty());
     let cells = &mapping.tables[0].cells;
@@ -901,4 +901,17 @@ fn a_row_left_unread_that_order_cannot_place_is_not_named() {
     let mapping = map_naming_unread(&read, None);
     assert_eq!(mapping.unnamed.len(), 1);
     assert!(!(mapping.tables[0].cells.iter()).any(|c| c.row == "withheld_state_secret"));
+}
+
+#[test]
+fn rows_printed_out_of_the_formats_order_leave_a_row_left_unread_unnamed() {
+    // Rows 5 and 6 printed swapped; the label at 5 left unread, the one at 6 (row 5's
+    // own) read: it cannot stand after the row its place would name.
+    let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
+    apps.swap(5, 6);
+    apps[5].0 = labels::unread();
+    let read = vec![table(1, &as_rows(&apps))];
+    let mapping = map_naming_unread(&read, None);
+    let label = (read[0].cells.iter()).find(|c| c.grid.row == 5 && c.grid.col == 0);
+    assert_eq!(mapping.unnamed, [(1, label.unwrap().grid.bbox)]);
 }
