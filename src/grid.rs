@@ -873,19 +873,34 @@ fn table_from_rules(
             let mut unruled = Vec::with_capacity(2);
             if c + 1 < nc && !cols.covers(c + 1, y0, y1) {
                 let pos = cols.pos_at(c + 1, ym);
+                let end = (c + 2..nc).find(|&k| cols.covers(k, y0, y1)).unwrap_or(nc);
                 let after = PixelBox::from_corners(cell.x1, cell.y0, at_col(c + 2), cell.y1);
-                unruled.push((r * nc + c + 1, Stretch::new(true, pos, y0, y1), after));
+                let to_rule = PixelBox::from_corners(cell.x1, cell.y0, at_col(end), cell.y1);
+                unruled.push((
+                    r * nc + c + 1,
+                    Stretch::new(true, pos, y0, y1),
+                    after,
+                    to_rule,
+                ));
             }
             if r + 1 < nr && !rows.covers(r + 1, x0, x1) {
                 let pos = rows.pos_at(r + 1, xm);
+                let end = (r + 2..nr).find(|&k| rows.covers(k, x0, x1)).unwrap_or(nr);
                 let after = PixelBox::from_corners(cell.x0, cell.y1, cell.x1, at_row(r + 2));
-                unruled.push(((r + 1) * nc + c, Stretch::new(false, pos, x0, x1), after));
+                let to_rule = PixelBox::from_corners(cell.x0, cell.y1, cell.x1, at_row(end));
+                unruled.push((
+                    (r + 1) * nc + c,
+                    Stretch::new(false, pos, x0, x1),
+                    after,
+                    to_rule,
+                ));
             }
-            for (neighbour, stretch, after) in unruled {
+            for (neighbour, stretch, after, after_to_rule) in unruled {
                 let boundary = Boundary {
                     stretch,
                     before: cell,
                     after,
+                    after_to_rule,
                 };
                 if !apart(&boundary) {
                     uf.union(r * nc + c, neighbour);

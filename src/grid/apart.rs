@@ -9,11 +9,14 @@ use crate::geometry::PixelBox;
 use crate::normalize::NormalizedPage;
 
 /// Two neighbouring lattice cells with no rule found between them: `before` is left
-/// of (or above) `after`, and `stretch` is where the rule would run.
+/// of (or above) `after`, and `stretch` is where the rule would run. `after_to_rule`
+/// is `after` carried on to the next rule found: a value centred in a cell that spans
+/// lattice columns may sit past the next lattice line, out of `after`.
 pub(super) struct Boundary {
     pub stretch: Stretch,
     pub before: PixelBox,
     pub after: PixelBox,
+    pub after_to_rule: PixelBox,
 }
 
 /// Whether a number stands after `b` (right of it, or below), something printed
@@ -37,23 +40,61 @@ pub(super) fn value_apart(page: &NormalizedPage, b: &Boundary, dpi: u32) -> bool
     } else {
         before.numeric_shape
     };
-    if !before_fits || !read(b.after).numeric_shape {
+    if !before_fits {
         return false;
     }
+    let blobs_in = |r: PixelBox| {
+        let r = r.clamp_to(page.ink.width, page.ink.height);
+        crate::blobs::find(r, |x, y| page.ink.get(x, y))
+    };
+    // Where a blob lies across the boundary's direction: from, to, and its extent along.
+    let across = |blob: &crate::blobs::Blob| {
+        if b.stretch.vertical {
+            (blob.bbox.x0, blob.bbox.x1, blob.bbox.height())
+        } else {
+            (blob.bbox.y0, blob.bbox.y1, blob.bbox.width())
+        }
+    };
+    // The value is looked for in the next lattice cell, else on to the next rule when
+    // that cell is a blank sliver (two lattice lines close together) or a glyph sits
+    // well across the lattice line after it (a value centred in a cell spanning
+    // lattice columns): not just any number farther on, which may lie past a second
+    // lost rule, nor a rule's remnant on that line read as a 1.
+    let blank = || {
+        let along_only = if b.stretch.vertical {
+            b.after.inset(0, reach)
+        } else {
+            b.after.inset(reach, 0)
+        };
+        blobs_in(along_only).is_empty()
+    };
+    let centred_across = |a: PixelBox| {
+        let line = if b.stretch.vertical {
+            b.after.x1
+        } else {
+            b.after.y1
+        };
+        blobs_in(a.inset(reach, reach)).iter().any(|blob| {
+            let (lo, hi, _) = across(blob);
+            lo < line - reach && hi > line + reach
+        })
+    };
+    let farther = b.after_to_rule;
+    let after = if read(b.after).numeric_shape {
+        b.after
+    } else if farther != b.after
+        && (blank() || centred_across(farther))
+        && read(farther).numeric_shape
+    {
+        farther
+    } else {
+        return false;
+    };
     let pos = b.stretch.pos.round() as i32;
-    let both = b
-        .before
-        .union(&b.after)
-        .inset(reach, reach)
-        .clamp_to(page.ink.width, page.ink.height);
-    !crate::blobs::find(both, |x, y| page.ink.get(x, y))
+    !blobs_in(b.before.union(&after).inset(reach, reach))
         .iter()
         .any(|blob| {
-            let (lo, hi, along) = if b.stretch.vertical {
-                (blob.bbox.x0, blob.bbox.x1, blob.bbox.height())
-            } else {
-                (blob.bbox.y0, blob.bbox.y1, blob.bbox.width())
-            };
+            let (lo, hi, along) = across(blob);
             // Left alone: the rules bounding both cells, which cross the channel, and
             // what is left of the faded rule itself, a sliver on its line.
             let crossing_rule = along <= 3;

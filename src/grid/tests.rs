@@ -154,6 +154,76 @@ fn one_number_across_a_missing_rule_stays_one_cell() {
     assert_eq!(span_of_row2_col2(&img), 2);
 }
 
+/// A zero drawn as a ring, `w` wide, centred at `x`, `y`: its half is no digit.
+fn zero_at(img: &mut GrayImage, x: i32, y: i32, w: i32) {
+    let (x0, y0) = (x - w / 2, y - 16);
+    draw_filled_rect_mut(img, Rect::at(x0, y0).of_size(w as u32, 32), INK);
+    let hole = Rect::at(x0 + 5, y0 + 5).of_size((w - 10) as u32, 22);
+    draw_filled_rect_mut(img, hole, Luma([245]));
+}
+
+/// The lattice with row 2's rules at columns 2 and 3 both missing: its last two
+/// lattice cells are one spanning value cell, and the rule before it faded.
+fn lattice_with_a_spanning_value_cell(img: &mut GrayImage) {
+    lattice_missing_one_rule(img);
+    draw_filled_rect_mut(
+        img,
+        Rect::at(XS[2] - 1, YS[2] + 2).of_size(3, 76),
+        Luma([245]),
+    );
+}
+
+fn spans_in_row2(img: &GrayImage) -> Vec<(usize, usize)> {
+    let t = &tables_of(img)[0];
+    (t.cells.iter())
+        .filter(|c| c.row == 2)
+        .map(|c| (c.col, c.col_span))
+        .collect()
+}
+
+#[test]
+fn a_value_centred_across_a_lattice_line_is_apart_from_the_value_before() {
+    let mut img = blank();
+    lattice_with_a_spanning_value_cell(&mut img);
+    zero_at(&mut img, 625, 300, 30);
+    zero_at(&mut img, XS[3], 300, 18);
+    assert_eq!(spans_in_row2(&img), vec![(0, 1), (1, 1), (2, 2)]);
+}
+
+#[test]
+fn a_label_is_apart_from_a_value_past_a_blank_sliver() {
+    // Rows 0 and 1 have a column rule just right of column 0's: in row 2, whose rule
+    // after column 0 faded, that leaves a blank sliver between the label and the value.
+    let mut img = blank();
+    lattice_missing_one_rule(&mut img);
+    draw_filled_rect_mut(
+        &mut img,
+        Rect::at(XS[1] - 1, YS[2] + 2).of_size(3, 76),
+        Luma([245]),
+    );
+    vline(&mut img, XS[1] + 25, YS[0], YS[2] + 1);
+    draw_filled_rect_mut(&mut img, Rect::at(300, 285).of_size(30, 30), INK);
+    number_at(&mut img, 640, 300);
+    assert_eq!(spans_in_row2(&img)[..2], [(0, 1), (1, 2)]);
+}
+
+#[test]
+fn a_lost_rule_s_remnant_beside_a_value_is_not_taken_for_a_digit_of_it() {
+    let mut img = blank();
+    lattice_with_a_spanning_value_cell(&mut img);
+    // A label's glyph in column 1; of the rule lost after column 2, a stub too short
+    // to divide, on its line; column 3's value. The stub and the value would read as
+    // one number ("1" and the value) if column 2 were carried on to the next rule.
+    draw_filled_rect_mut(&mut img, Rect::at(600, 285).of_size(30, 30), INK);
+    draw_filled_rect_mut(
+        &mut img,
+        Rect::at(XS[3] - 1, YS[2] + 25).of_size(3, 30),
+        INK,
+    );
+    number_at(&mut img, 1125, 300);
+    assert_eq!(spans_in_row2(&img), vec![(0, 1), (1, 3)]);
+}
+
 #[test]
 fn a_rule_too_faint_for_the_mask_still_divides() {
     let mut img = blank();
