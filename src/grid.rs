@@ -214,7 +214,9 @@ pub fn detect_tables(
     dpi: u32,
     opts: &GridOptions,
 ) -> (Vec<TableGrid>, Rules) {
-    let rules = detect_rules(&page.rule_ink, dpi, opts);
+    let mut rules = detect_rules(&page.rule_ink, dpi, opts);
+    let faded = faint::faded_columns(&rules, page, dpi, px(dpi, opts.touch_in) as f32);
+    rules.vertical.extend(faded);
     let tables = build_tables(&rules, page, dpi, opts);
     (tables, rules)
 }

@@ -1,7 +1,9 @@
 //! Faint rules: whether the gray page shows a thin dark line where the lattice expects
-//! a rule that binarization lost (a faded stretch, a junction that broke off).
+//! a rule that binarization lost (a faded stretch, a junction that broke off), and the
+//! column rules faded out over whole rows.
 
-use crate::normalize::InkMask;
+use super::{Rules, Run, Segment};
+use crate::normalize::{InkMask, NormalizedPage};
 use image::GrayImage;
 
 /// A stretch where a rule may run: across position `pos`, from `from` to `to` along it.
@@ -106,6 +108,73 @@ pub fn shows_line(gray: &GrayImage, ink: &InkMask, s: Stretch, dpi: u32) -> bool
         }
     }
     judged > 0 && shown as f32 >= MIN_COVER * judged as f32
+}
+
+/// Column rules faded out over whole rows: where a column rule found elsewhere runs on
+/// between two row rules through a row with no rule found there, and the gray page
+/// shows a faint line along it. Bands are cut at rows no column rule crosses (a heading
+/// across the table), so such a row would otherwise be cut off as a table of its own,
+/// its label and value one cell.
+pub(super) fn faded_columns(
+    rules: &Rules,
+    page: &NormalizedPage,
+    dpi: u32,
+    tol: f32,
+) -> Vec<Segment> {
+    let mut xs: Vec<f32> = rules.vertical.iter().map(Segment::mid_pos).collect();
+    xs.sort_by(f32::total_cmp);
+    xs.dedup_by(|a, b| (*a - *b).abs() <= tol);
+    let ruled = |x: f32, top: f32, bottom: f32| {
+        rules.vertical.iter().any(|v| {
+            let overlap = (v.end as f32).min(bottom) - (v.start as f32).max(top);
+            (v.pos_at((top + bottom) / 2.0) - x).abs() <= tol && overlap >= (bottom - top) / 2.0
+        })
+    };
+    let mut found = Vec::new();
+    for &x in &xs {
+        let mut ys: Vec<f32> = (rules.horizontal.iter())
+            .filter(|h| x > h.start as f32 + tol && x < h.end as f32 - tol)
+            .map(|h| h.pos_at(x))
+            .collect();
+        ys.sort_by(f32::total_cmp);
+        ys.dedup_by(|a, b| (*a - *b).abs() <= tol);
+        for row in ys.windows(2) {
+            let (top, bottom) = (row[0], row[1]);
+            if ruled(x, top, bottom) {
+                continue;
+            }
+            // A warped page moves a column a few pixels from row to row.
+            let at = darkest_column(&page.gray, x, top, bottom, tol);
+            if !shows_line(
+                &page.gray,
+                &page.ink,
+                Stretch::new(true, at, top, bottom),
+                dpi,
+            ) {
+                continue;
+            }
+            found.push(Segment::fit(vec![Run {
+                pos: at.round() as i32,
+                start: top.round() as i32,
+                end: bottom.round() as i32,
+            }]));
+        }
+    }
+    found
+}
+
+/// The column within `reach` of `x` darkest on average from `top` to `bottom`.
+fn darkest_column(gray: &GrayImage, x: f32, top: f32, bottom: f32, reach: f32) -> f32 {
+    let (w, h) = (gray.width() as i32, gray.height() as i32);
+    let (y0, y1) = ((top.round() as i32).max(0), (bottom.round() as i32).min(h));
+    let x0 = (x - reach).round() as i32;
+    (x0.max(0)..=((x + reach).round() as i32).min(w - 1))
+        .min_by_key(|&cx| {
+            (y0..y1)
+                .map(|y| gray.get_pixel(cx as u32, y as u32).0[0] as u32)
+                .sum::<u32>()
+        })
+        .map_or(x, |cx| cx as f32)
 }
 
 #[cfg(test)]

@@ -234,6 +234,38 @@ fn a_rule_too_faint_for_the_mask_still_divides() {
 }
 
 #[test]
+fn a_column_rule_faded_below_a_heading_row_still_divides() {
+    // Rows 0–1: label | value. Row 2: a heading across the table. Row 3: label |
+    // value again, its column rule too faint for the mask.
+    let mut img = blank();
+    for &y in &YS {
+        hline(&mut img, y, XS[0], XS[4] + 1);
+    }
+    vline(&mut img, XS[0], YS[0], YS[4] + 1);
+    vline(&mut img, XS[4], YS[0], YS[4] + 1);
+    vline(&mut img, XS[1], YS[0], YS[2] + 1);
+    draw_filled_rect_mut(&mut img, Rect::at(XS[1], YS[3]).of_size(2, 80), Luma([220]));
+    // The heading's text has a 申-like stroke right where the column rule would run.
+    draw_filled_rect_mut(&mut img, Rect::at(XS[1], YS[2] + 20).of_size(3, 40), INK);
+    draw_filled_rect_mut(
+        &mut img,
+        Rect::at(XS[1] - 40, YS[2] + 30).of_size(80, 3),
+        INK,
+    );
+    let cells_between = |top: i32, bottom: i32| -> Vec<(i32, i32)> {
+        (tables_of(&img).iter())
+            .flat_map(|t| &t.cells)
+            .filter(|c| c.bbox.y0 >= top - 3 && c.bbox.y1 <= bottom + 3)
+            .map(|c| (c.bbox.x0, c.bbox.x1))
+            .collect()
+    };
+    let row3 = cells_between(YS[3], YS[4]);
+    assert_eq!(row3.len(), 2, "{row3:?}");
+    assert!((row3[0].1 - XS[1]).abs() <= 3, "{row3:?}");
+    assert_eq!(cells_between(YS[2], YS[3]).len(), 1);
+}
+
+#[test]
 fn a_glyph_stroke_where_a_rule_is_missing_does_not_divide() {
     let mut img = blank();
     lattice_missing_one_rule(&mut img);
