@@ -49,6 +49,15 @@ fn tables_of(img: &GrayImage) -> Vec<TableGrid> {
 const XS: [i32; 5] = [100, 500, 750, 1000, 1250];
 const YS: [i32; 5] = [100, 180, 260, 340, 420];
 
+/// Every row rule across, and only the outer column rules.
+fn frame(img: &mut GrayImage) {
+    for &y in &YS {
+        hline(img, y, XS[0], XS[4] + 1);
+    }
+    vline(img, XS[0], YS[0], YS[4] + 1);
+    vline(img, XS[4], YS[0], YS[4] + 1);
+}
+
 #[test]
 fn plain_lattice_gives_every_cell() {
     let mut img = blank();
@@ -238,11 +247,7 @@ fn a_column_rule_faded_below_a_heading_row_still_divides() {
     // Rows 0–1: label | value. Row 2: a heading across the table. Row 3: label |
     // value again, its column rule too faint for the mask.
     let mut img = blank();
-    for &y in &YS {
-        hline(&mut img, y, XS[0], XS[4] + 1);
-    }
-    vline(&mut img, XS[0], YS[0], YS[4] + 1);
-    vline(&mut img, XS[4], YS[0], YS[4] + 1);
+    frame(&mut img);
     vline(&mut img, XS[1], YS[0], YS[2] + 1);
     draw_filled_rect_mut(&mut img, Rect::at(XS[1], YS[3]).of_size(2, 80), Luma([220]));
     // The heading's text has a 申-like stroke right where the column rule would run.
@@ -294,11 +299,7 @@ fn a_table_one_short_row_high_is_found() {
 fn short_rules_between_spanning_rows_are_kept() {
     // Row 1 is one cell across; row 0's column rules are only a row high.
     let mut img = blank();
-    for &y in &YS {
-        hline(&mut img, y, XS[0], XS[4] + 1);
-    }
-    vline(&mut img, XS[0], YS[0], YS[4] + 1);
-    vline(&mut img, XS[4], YS[0], YS[4] + 1);
+    frame(&mut img);
     for &x in &XS[1..4] {
         vline(&mut img, x, YS[0], YS[1] + 1);
         vline(&mut img, x, YS[2], YS[4] + 1);
