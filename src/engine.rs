@@ -9,6 +9,7 @@ use crate::layout::{self, ReadCell, ReadTable};
 use crate::model::{Document, ReportFields, Source, Table, MODEL_NAME, MODEL_VERSION};
 use crate::normalize::{self, InkMask, NormalizeOptions};
 use crate::ocr::{ReadKind, Reading, TextReader};
+use crate::orient::QuarterTurns;
 use crate::places::Places;
 use crate::prose::{self, Prose};
 use crate::rasterize::{self, LoadOptions, PageImage, PdfRasterizer, TextChar};
@@ -49,10 +50,14 @@ pub struct PreparedPage {
     pub tables: Vec<TableGrid>,
     pub text_layer: Option<Vec<TextChar>>,
     pub skew_deg: f32,
+    /// How the page as rasterized was turned to be read (see [`Engine::read_turned_pages`]).
+    pub turns: QuarterTurns,
 }
 
 /// Everything a conversion saw: the document, and the pages and tables behind it
-/// for debugging output. A file with no report table still has its pages here.
+/// for debugging output. A file with no report table still has its pages here. Its
+/// boxes are on the pages as read (a page scanned turned is read turned);
+/// [`Conversion::into_document`] puts them on the pages as rasterized.
 pub struct Conversion {
     pub document: Document,
     pub pages: Vec<PreparedPage>,
@@ -65,7 +70,9 @@ impl Conversion {
     /// the format gives one without tables (and [`Warning::NoReportTables`]), never
     /// tables made up.
     pub fn into_document(self) -> Document {
-        self.document
+        let mut document = self.document;
+        turned::boxes_as_rasterized(&mut document, &self.pages);
+        document
     }
 
     /// What about the whole document a person should know.
@@ -74,25 +81,28 @@ impl Conversion {
         if self.document.tables.is_empty() {
             out.push(Warning::NoReportTables);
         }
-        let mapped = |t: &ReadTable| {
-            self.document.tables.iter().flat_map(|d| &d.cells).any(|c| {
-                let (x, y) = c.bbox.center();
-                c.page == t.page && t.bbox.contains_point(x, y)
-            })
-        };
         out.extend(
             self.read
                 .iter()
-                .filter(|t| holds_values(t) && !mapped(t))
+                .filter(|t| holds_values(t) && !holds_mapped_cell(t, &self.document.tables))
                 .map(|t| Warning::UnmappedTable {
                     page: t.page,
-                    bbox: t.bbox,
+                    bbox: (self.pages.iter().find(|p| p.number == t.page))
+                        .map_or(t.bbox, |p| p.box_as_rasterized(t.bbox)),
                     rows: t.n_rows,
                     cols: t.n_cols,
                 }),
         );
         out
     }
+}
+
+/// Whether a cell of `tables` lies in the table read `t` (both on the page as read).
+fn holds_mapped_cell(t: &ReadTable, tables: &[Table]) -> bool {
+    tables.iter().flat_map(|d| &d.cells).any(|c| {
+        let (x, y) = c.bbox.center();
+        c.page == t.page && t.bbox.contains_point(x, y)
+    })
 }
 
 /// Whether a table read holds rows of numbers: two rows or more with two values or
@@ -301,6 +311,7 @@ impl<'a> Engine<'a> {
             tables,
             text_layer: page.text_layer,
             skew_deg: norm.skew_deg,
+            turns: QuarterTurns::NONE,
         }
     }
 
@@ -805,14 +816,16 @@ impl<'a> Engine<'a> {
         let mut clock = StageClock::start(path);
         let (bytes, images) = self.rasterize(path)?;
         clock.lap("rasterize");
-        let pages: Vec<PreparedPage> = images.into_iter().map(|p| self.prepare(p)).collect();
+        let mut pages: Vec<PreparedPage> = images.into_iter().map(|p| self.prepare(p)).collect();
         clock.lap("normalize+grid");
         let mut read = Vec::new();
         for p in &pages {
             read.extend(self.read_tables(p, reader)?);
         }
         clock.lap("read cells");
-        let mut tables = self.map(&pages, &mut read, None, reader)?;
+        let tables = self.map(&pages, &mut read, None, reader)?;
+        let mut tables = self.read_turned_pages(&mut pages, &mut read, tables, reader)?;
+        clock.lap("map+turned pages");
         let mut report = if tables.is_empty() {
             ReportFields::default()
         } else {
@@ -825,7 +838,7 @@ impl<'a> Engine<'a> {
         if tables.iter().any(impossible) {
             tables = self.map(&pages, &mut read, report.year, reader)?;
         }
-        clock.lap("map+fields");
+        clock.lap("fields");
         report.template = tables
             .iter()
             .find(|t| t.id == "applications")
@@ -953,6 +966,9 @@ fn text_in(chars: &[TextChar], region: PixelBox) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+mod turned;
+pub use turned::boxes_as_rasterized;
 
 #[cfg(test)]
 mod tests;

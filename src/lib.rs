@@ -2,7 +2,8 @@
 //! `report-model.md`, every cell with a confidence, its page and its pixel box.
 //!
 //! The stages, one module each: [`rasterize`] → [`normalize`] → [`grid`] → [`crop`] +
-//! [`ocr`] → [`layout`] (mapping onto [`template`]) → [`fields`] → [`repair`] → [`review`]; the
+//! [`ocr`] → [`layout`] (mapping onto [`template`]; pages scanned turned read again
+//! turned, [`orient`]) → [`fields`] → [`repair`] → [`review`]; the
 //! [`engine::Engine`] runs them, and [`batch`] runs many files with per-file errors;
 //! [`archive`] keeps bulk runs in SQLite and exports them, and [`server`] serves its
 //! review queue to people.
@@ -27,6 +28,7 @@ pub mod layout;
 pub mod model;
 pub mod normalize;
 pub mod ocr;
+pub mod orient;
 pub mod places;
 pub mod prose;
 pub mod rasterize;

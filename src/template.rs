@@ -250,6 +250,23 @@ pub fn application_specs() -> [&'static TableSpec; 2] {
     [&APPLICATIONS_2021, &APPLICATIONS_2019]
 }
 
+/// Every printed variant of every row label of the two versions' tables 2 and 3, every
+/// column's heading and table 4's group headings: what a table of the format has in
+/// its text cells.
+pub fn label_variants() -> Vec<&'static str> {
+    active_specs()
+        .into_iter()
+        .chain(application_specs())
+        .flat_map(|s| s.rows())
+        .flat_map(|r| r.labels.iter().copied())
+        .chain(COL_LABELS.iter().map(|l| l.1))
+        .chain(REVIEW_HEADINGS)
+        .collect()
+}
+
+/// The headings over table 4's groups of columns.
+const REVIEW_HEADINGS: [&str; 4] = ["行政复议", "行政诉讼", "未经复议直接起诉", "复议后起诉"];
+
 /// One cell the format prints, named by the model's static ids.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CellSpec {
@@ -312,32 +329,34 @@ pub fn row_label(table: &str, row: &str) -> &'static str {
 
 /// How a person names a column: its printed heading.
 pub fn col_label(col: &str) -> &'static str {
-    const LABELS: &[(&str, &str)] = &[
-        ("issued", "本年制发件数"),
-        ("repealed", "本年废止件数"),
-        ("in_force", "现行有效件数"),
-        ("new_made", "本年新制作数量"),
-        ("new_published", "本年新公开数量"),
-        ("total_published", "对外公开总数量"),
-        ("previous_year", "上一年项目数量"),
-        ("change", "本年增/减"),
-        ("decisions", "处理决定数量"),
-        ("amount", "金额"),
-        ("items", "采购项目数量"),
-        ("natural_person", "自然人"),
-        ("commercial_enterprise", "商业企业"),
-        ("research_institution", "科研机构"),
-        ("social_welfare_org", "社会公益组织"),
-        ("legal_service_org", "法律服务机构"),
-        ("other_org", "其他"),
-        ("total", "总计"),
-        ("upheld", "结果维持"),
-        ("corrected", "结果纠正"),
-        ("other", "其他结果"),
-        ("pending", "尚未审结"),
-    ];
-    LABELS.iter().find(|l| l.0 == col).map_or("", |l| l.1)
+    COL_LABELS.iter().find(|l| l.0 == col).map_or("", |l| l.1)
 }
+
+/// Each column id and its printed heading.
+const COL_LABELS: &[(&str, &str)] = &[
+    ("issued", "本年制发件数"),
+    ("repealed", "本年废止件数"),
+    ("in_force", "现行有效件数"),
+    ("new_made", "本年新制作数量"),
+    ("new_published", "本年新公开数量"),
+    ("total_published", "对外公开总数量"),
+    ("previous_year", "上一年项目数量"),
+    ("change", "本年增/减"),
+    ("decisions", "处理决定数量"),
+    ("amount", "金额"),
+    ("items", "采购项目数量"),
+    ("natural_person", "自然人"),
+    ("commercial_enterprise", "商业企业"),
+    ("research_institution", "科研机构"),
+    ("social_welfare_org", "社会公益组织"),
+    ("legal_service_org", "法律服务机构"),
+    ("other_org", "其他"),
+    ("total", "总计"),
+    ("upheld", "结果维持"),
+    ("corrected", "结果纠正"),
+    ("other", "其他结果"),
+    ("pending", "尚未审结"),
+];
 
 /// Every (row, col) the format prints in table `id` of template `template`; empty for
 /// a table or template the format does not have.

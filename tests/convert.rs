@@ -6,12 +6,15 @@ mod support;
 use nianbao::eval::same_value;
 use nianbao::model::Document;
 use nianbao::ocr::{find_tessdata, TesseractReader};
-use nianbao::rasterize::PdfiumRasterizer;
+use nianbao::orient::QuarterTurns;
+use nianbao::rasterize::{load_pages, LoadOptions, PdfiumRasterizer};
 use nianbao::{Engine, EngineOptions};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::OnceLock;
 use support::{assert_succeeded, fixture, nianbao, temp_dir};
+use tiff::encoder::{colortype::Gray8, Rational, TiffEncoder};
+use tiff::tags::ResolutionUnit;
 
 /// pdfium binds once per process; every test shares it.
 fn pdfium() -> &'static PdfiumRasterizer {
@@ -20,13 +23,17 @@ fn pdfium() -> &'static PdfiumRasterizer {
 }
 
 fn convert(name: &str) -> Document {
+    convert_file(&fixture(name))
+}
+
+fn convert_file(path: &Path) -> Document {
     let tessdata = find_tessdata(Path::new("models")).expect("chi_sim data: run scripts/setup.sh");
     let mut reader = TesseractReader::new(&tessdata).expect("tesseract starts");
     let engine = Engine::new(pdfium(), EngineOptions::default());
     engine
-        .convert(&fixture(name), &mut reader)
+        .convert(path, &mut reader)
         .map(|c| c.into_document())
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Asserts that at least `percent`% of the truth's cells were read right.
@@ -115,6 +122,67 @@ fn multipage_tiff_is_one_report() {
     assert_eq!(doc.source.pages, 3);
     assert_eq!(doc.source.dpi, vec![150, 150, 150]);
     assert_cells_right(&doc, "digital.truth.json", 95);
+}
+
+/// Pages fed into a scanner on their side or upside down are read turned back, their
+/// boxes given on the pages as the file holds them.
+#[test]
+fn pages_scanned_turned_are_read() {
+    let (_, upright_pages) = load_pages(
+        &fixture("digital-150dpi.tif"),
+        pdfium(),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    // Page 2 holds tables 2 and 3, page 3 the end of table 3 and table 4.
+    let scanned = [
+        QuarterTurns::NONE,
+        QuarterTurns::clockwise(1),
+        QuarterTurns::clockwise(2),
+    ];
+    let path = temp_dir("turned").join("turned.tif");
+    let mut tiff = TiffEncoder::new(std::fs::File::create(&path).unwrap()).unwrap();
+    for (page, turns) in upright_pages.iter().zip(scanned) {
+        let gray = turns.turn(&page.gray);
+        let mut image = tiff
+            .new_image::<Gray8>(gray.width(), gray.height())
+            .unwrap();
+        image.resolution(ResolutionUnit::Inch, Rational { n: 150, d: 1 });
+        image.write_data(gray.as_raw()).unwrap();
+    }
+    drop(tiff);
+
+    let turned = convert_file(&path);
+    let (right, total, wrong) = score(&turned, "digital.truth.json");
+    assert_eq!(right, total, "wrong cells: {wrong:#?}");
+    let upright = convert("digital-150dpi.tif");
+    for t in &upright.tables {
+        for u in &t.cells {
+            let c = (turned.tables.iter())
+                .filter(|o| o.id == t.id)
+                .flat_map(|o| &o.cells)
+                .find(|c| c.row == u.row && c.col == u.col)
+                .unwrap_or_else(|| panic!("{}.{}.{} missing", t.id, u.row, u.col));
+            let page = &upright_pages[u.page - 1].gray;
+            let want =
+                (scanned[u.page - 1].inverse()).unturn_box(u.bbox, page.width(), page.height());
+            let near = |a: i32, b: i32| (a - b).abs() <= 3;
+            assert!(
+                c.page == u.page
+                    && near(c.bbox.x0, want.x0)
+                    && near(c.bbox.y0, want.y0)
+                    && near(c.bbox.x1, want.x1)
+                    && near(c.bbox.y1, want.y1),
+                "{}.{}.{}: page {} {:?}, want page {} {want:?}",
+                t.id,
+                u.row,
+                u.col,
+                c.page,
+                c.bbox,
+                u.page
+            );
+        }
+    }
 }
 
 #[test]

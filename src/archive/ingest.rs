@@ -6,7 +6,7 @@
 
 use super::{png_crop, Archive, Converted, Record, RowImage, Saved, Stored};
 use crate::batch::run_pool;
-use crate::engine::{Conversion, Engine};
+use crate::engine::{boxes_as_rasterized, Conversion, Engine};
 use crate::error::{Error, Result};
 use crate::geometry::PixelBox;
 use crate::inputs::Shard;
@@ -214,22 +214,31 @@ pub fn hash_file(path: &Path) -> Result<(String, u64)> {
 
 /// The document, with a crop of every table row that holds a cell awaiting review.
 fn with_row_images(conv: Conversion) -> Result<Converted> {
+    let warnings = conv.warnings().iter().map(|w| w.to_string()).collect();
+    let Conversion {
+        mut document,
+        pages,
+        path,
+        ..
+    } = conv;
+    // The archive's boxes are on the pages as rasterized, as its page views are.
+    boxes_as_rasterized(&mut document, &pages);
     let mut row_images = Vec::new();
-    for item in &conv.document.review {
+    for item in &document.review {
         if row_images
             .iter()
             .any(|r: &RowImage| r.table == item.table && r.row == item.row)
         {
             continue;
         }
-        let Some(table) = conv.document.tables.iter().find(|t| t.id == item.table) else {
+        let Some(table) = document.tables.iter().find(|t| t.id == item.table) else {
             continue;
         };
         let cells: Vec<_> = table.cells.iter().filter(|c| c.row == item.row).collect();
         let Some(first) = cells.first() else {
             continue;
         };
-        let Some(page) = conv.pages.iter().find(|p| p.number == first.page) else {
+        let Some(page) = pages.iter().find(|p| p.number == first.page) else {
             continue;
         };
         let mut bbox = cells
@@ -242,10 +251,11 @@ fn with_row_images(conv: Conversion) -> Result<Converted> {
             bbox = PixelBox::from_corners(table.bbox.x0, bbox.y0, table.bbox.x1, bbox.y1);
         }
         let margin = (page.dpi / 10) as i32;
-        let crop = png_crop(&page.gray, bbox, margin).map_err(|e| Error::Image {
-            path: conv.path.clone(),
-            reason: format!("cannot encode a review crop: {e}"),
-        })?;
+        let crop =
+            png_crop(&page.gray_as_rasterized(), bbox, margin).map_err(|e| Error::Image {
+                path: path.clone(),
+                reason: format!("cannot encode a review crop: {e}"),
+            })?;
         let Some((b, png)) = crop else {
             continue;
         };
@@ -257,9 +267,8 @@ fn with_row_images(conv: Conversion) -> Result<Converted> {
             png,
         });
     }
-    let warnings = conv.warnings().iter().map(|w| w.to_string()).collect();
     Ok(Converted {
-        document: conv.into_document(),
+        document,
         row_images,
         warnings,
     })

@@ -55,6 +55,7 @@ fn page_and_cell(lines: i32) -> (PreparedPage, CellInk, PixelBox) {
         tables: Vec::new(),
         text_layer: None,
         skew_deg: 0.0,
+        turns: crate::orient::QuarterTurns::NONE,
     };
     (page, cell, bbox)
 }

@@ -1,0 +1,248 @@
+//! Turned pages: a scanned page whose ruled table looks turned is read again upside
+//! down and on either side, and kept the way its labels read as the format's.
+
+use super::holds_values;
+use super::{Engine, PreparedPage};
+use crate::crop;
+use crate::error::Result;
+use crate::geometry::PixelBox;
+use crate::grid::Segment;
+use crate::labels;
+use crate::layout::ReadTable;
+use crate::model::{Document, Table};
+use crate::ocr::{ReadKind, TextReader};
+use crate::orient::QuarterTurns;
+use crate::rasterize::PageImage;
+use crate::template;
+use image::GrayImage;
+use std::borrow::Cow;
+
+impl PreparedPage {
+    /// `b`, a box on this page as read, on the page as rasterized.
+    pub fn box_as_rasterized(&self, b: PixelBox) -> PixelBox {
+        (self.turns).unturn_box(b, self.gray.width(), self.gray.height())
+    }
+
+    /// The page as rasterized (deskewed): turned back when it was read turned.
+    pub fn gray_as_rasterized(&self) -> Cow<'_, GrayImage> {
+        if self.turns.is_none() {
+            Cow::Borrowed(&self.gray)
+        } else {
+            Cow::Owned(self.turns.inverse().turn(&self.gray))
+        }
+    }
+}
+
+/// Document boxes on the pages as rasterized: the boxes of tables and cells on pages
+/// read turned are turned back.
+pub fn boxes_as_rasterized(document: &mut Document, pages: &[PreparedPage]) {
+    for page in pages.iter().filter(|p| !p.turns.is_none()) {
+        for t in &mut document.tables {
+            if t.page == page.number {
+                t.bbox = page.box_as_rasterized(t.bbox);
+            }
+            for c in t.cells.iter_mut().filter(|c| c.page == page.number) {
+                c.bbox = page.box_as_rasterized(c.bbox);
+            }
+        }
+    }
+}
+
+/// Cells of `tables` on page `number`.
+fn cells_on(tables: &[Table], number: usize) -> usize {
+    (tables.iter().flat_map(|t| &t.cells))
+        .filter(|c| c.page == number)
+        .count()
+}
+
+/// Whether the rules of `page` run down more than across, twice over: a page of
+/// tables on its side, whose tables may not be found at all (its skew, measured on
+/// rows of ink, is off when its text lines run down). A table's rows make more rule
+/// across than its columns make down, also in a tall table.
+fn rules_run_down(page: &PreparedPage) -> bool {
+    let length = |rules: &[Segment]| rules.iter().map(|r| r.end - r.start).sum::<i32>();
+    let down = length(&page.rules.vertical);
+    down > 2 * length(&page.rules.horizontal) && down > page.gray.height() as i32
+}
+
+/// Labels read to judge which way a page reads: enough that one misread label does
+/// not decide, few enough that judging a way costs a fraction of reading the page
+/// that way (its digits, turned, read as text: seconds a page).
+const LABEL_SAMPLE: usize = 8;
+
+/// Similarity to a format label above which a label is taken as named: what a row
+/// label read with a character or two wrong keeps, and a line of another way's
+/// glyphs read as text never reaches.
+const NAMED: f32 = 0.6;
+
+/// Whether a page whose sample of labels names `named` of the format reads the right
+/// way: a quarter of them is more than a page read the wrong way ever names (its
+/// glyphs turned read as no label), and some wide cells of a page read right hold a
+/// heading or a label run into its values.
+fn reads_well(named: usize) -> bool {
+    4 * named >= LABEL_SAMPLE
+}
+
+impl Engine<'_> {
+    /// A ruled table of `page` that looks turned, on a page where no text cell reads
+    /// as a label of the format: three rows and three columns or more, and rows of
+    /// values (a table upside down: its digits still read as digits, and a table of
+    /// digits alone, as table 4's row, can even map, wrongly and surely) or text
+    /// running down its cells (a table on its side, or a header cut off at a page's
+    /// foot whose narrow columns' headings are printed downwards: the judging of
+    /// [`Engine::read_turned_pages`] then tells). A page of the report's own tables
+    /// reads some labels.
+    fn turned_table<'r>(
+        &self,
+        page: &PreparedPage,
+        read: &'r [ReadTable],
+    ) -> Option<&'r ReadTable> {
+        let variants = template::label_variants();
+        let names_a_label = |t: &ReadTable| {
+            (t.cells.iter()).any(|c| labels::best_similarity(&c.reading.text, &variants) >= NAMED)
+        };
+        let on_page = || read.iter().filter(|t| t.page == page.number);
+        if on_page().any(names_a_label) {
+            return None;
+        }
+        on_page()
+            .filter(|t| t.n_rows >= 3 && t.n_cols >= 3)
+            .find(|t| holds_values(t) || self.text_runs_down(page, t))
+    }
+
+    /// Whether most lines of text in `t` run down: of the cells whose ink is twice as
+    /// long one way as the other (a line of glyphs, not a glyph: a digit on its side
+    /// is wide), most are tall.
+    fn text_runs_down(&self, page: &PreparedPage, t: &ReadTable) -> bool {
+        let lines: Vec<bool> = (t.cells.iter())
+            .map(|c| self.cell_ink(page, c.grid.bbox))
+            .filter(|ink| !ink.numeric_shape)
+            .filter_map(|ink| ink.content)
+            .filter(|c| c.height().max(c.width()) >= 2 * c.height().min(c.width()))
+            .map(|c| c.height() > c.width())
+            .collect();
+        2 * lines.iter().filter(|&&down| down).count() > lines.len()
+    }
+
+    /// How many of the [`LABEL_SAMPLE`] widest text cells of the page's tables read
+    /// as a label of the format.
+    fn labels_of_the_format(
+        &self,
+        page: &PreparedPage,
+        reader: &mut dyn TextReader,
+    ) -> Result<usize> {
+        let mut text: Vec<(PixelBox, crop::CellInk)> = (page.tables.iter())
+            .flat_map(|t| &t.cells)
+            .map(|c| (c.bbox, self.cell_ink(page, c.bbox)))
+            .filter(|(_, ink)| ink.content.is_some() && !ink.numeric_shape)
+            .collect();
+        text.sort_by_key(|(_, ink)| std::cmp::Reverse(ink.content.map_or(0, |c| c.width())));
+        let variants = template::label_variants();
+        let mut named = 0;
+        for (bbox, ink) in text.iter().take(LABEL_SAMPLE) {
+            // One line, as a line: a block's layout analysis of a line read the
+            // wrong way costs ten times more and tells no more.
+            let (line, rest) = match ink.first_line_only() {
+                Some(first) => (first, Some(labels::UNREAD_REST)),
+                None => (ink.clone(), None),
+            };
+            let reading =
+                self.read_region(page, &page.erased, &line, *bbox, ReadKind::Line, reader)?;
+            let text: String =
+                reading.map_or(String::new(), |r| r.text.chars().chain(rest).collect());
+            named += usize::from(labels::best_similarity(&text, &variants) >= NAMED);
+        }
+        Ok(named)
+    }
+
+    /// Stage 4b: each scanned page with a table that `Engine::turned_table` finds, or
+    /// with no cell of the format and rules that run down, is judged as it stands and
+    /// turned each way by a sample of its labels; the best way is read in full and
+    /// kept where the document then maps more cells. `tables` is the mapping of `read`
+    /// as it stands; the mapping after is returned.
+    pub fn read_turned_pages(
+        &self,
+        pages: &mut [PreparedPage],
+        read: &mut Vec<ReadTable>,
+        mut tables: Vec<Table>,
+        reader: &mut dyn TextReader,
+    ) -> Result<Vec<Table>> {
+        for i in 0..pages.len() {
+            let number = pages[i].number;
+            // A text layer is laid out the way it reads.
+            let scan = pages[i].text_layer.is_none() && pages[i].turns.is_none();
+            if !scan {
+                continue;
+            }
+            let on_its_side = cells_on(&tables, number) == 0 && rules_run_down(&pages[i]);
+            match self.turned_table(&pages[i], read) {
+                Some(t) => log::debug!(
+                    "page {number}: a table of {}×{} at {:?} looks turned",
+                    t.n_rows,
+                    t.n_cols,
+                    t.bbox
+                ),
+                None if on_its_side => {
+                    log::debug!("page {number}: no cell of the format, its rules run down")
+                }
+                None => continue,
+            }
+            // The other pages' tables stay in page order around the page's new ones.
+            let others: Vec<ReadTable> =
+                read.iter().filter(|t| t.page != number).cloned().collect();
+            let at = others
+                .iter()
+                .position(|t| t.page > number)
+                .unwrap_or(others.len());
+            // Reading a page the wrong way costs ten times reading it right (its
+            // digits read as text), so each way is judged by a few labels first and
+            // only the best read in full.
+            let mut best = (self.labels_of_the_format(&pages[i], reader)?, None);
+            log::debug!(
+                "page {number} as read: {} of {LABEL_SAMPLE} labels of the format",
+                best.0
+            );
+            for turns in QuarterTurns::TRIED {
+                // A page that reads well as it is, or turned one way, is not turned
+                // further.
+                if reads_well(best.0) {
+                    break;
+                }
+                let mut page = self.prepare(PageImage {
+                    number,
+                    gray: turns.turn(&pages[i].gray),
+                    dpi: pages[i].dpi,
+                    text_layer: None,
+                });
+                page.turns = turns;
+                let named = self.labels_of_the_format(&page, reader)?;
+                log::debug!(
+                    "page {number} turned {}° clockwise: {named} of {LABEL_SAMPLE} labels of the format",
+                    turns.degrees()
+                );
+                if named > best.0 {
+                    best = (named, Some(page));
+                }
+            }
+            let Some(page) = best.1 else {
+                continue;
+            };
+            let mut trial = others.clone();
+            trial.splice(at..at, self.read_tables(&page, reader)?);
+            let as_read = std::mem::replace(&mut pages[i], page);
+            let trial_tables = self.map(pages, &mut trial, None, reader)?;
+            let mapped = |t: &[Table]| t.iter().map(|t| t.cells.len()).sum::<usize>();
+            if mapped(&trial_tables) > mapped(&tables) {
+                log::info!(
+                    "page {number} was scanned turned; read turned {}° clockwise",
+                    pages[i].turns.degrees()
+                );
+                *read = trial;
+                tables = trial_tables;
+            } else {
+                pages[i] = as_read;
+            }
+        }
+        Ok(tables)
+    }
+}
