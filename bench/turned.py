@@ -1,0 +1,60 @@
+"""The bench's scans with every page fed into the scanner turned: each page's scanned
+image, as the PDF holds it (no resampling), turned 90°, 180° or 270° (a fixed seed
+chooses), written as one lossless multi-page TIFF per report at the scan's own
+resolution. Run by bench/turned.sh, with the bench venv's Python (pypdfium2, Pillow).
+
+Usage: turned.py --cases DIR --out DIR [--tier TIER ...] [--seed N]
+Writes OUT/<case>.tif and prints each case's turns.
+"""
+import argparse, os, random
+
+import pypdfium2
+import pypdfium2.raw as pdfium_c
+
+
+def scanned_pages(path):
+    """Each page's largest image and its resolution in dots per inch."""
+    pdf = pypdfium2.PdfDocument(path)
+    for page in pdf:
+        images = list(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
+        if not images:
+            # A page with no scan (born-digital) is rendered at 200 dpi instead.
+            yield page.render(scale=200 / 72).to_pil().convert("L"), 200
+            continue
+        bitmap = max(images, key=lambda i: i.get_px_size()[0]).get_bitmap()
+        image = bitmap.to_pil().convert("L")
+        dpi = round(image.width / (page.get_width() / 72))
+        yield image, dpi
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--tier", action="append", default=None)
+    ap.add_argument("--seed", type=int, default=8)
+    args = ap.parse_args()
+    tiers = args.tier or ["typical", "hard"]
+    rng = random.Random(args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    for case in sorted(os.listdir(args.cases)):
+        if not any(case.endswith("-" + t) for t in tiers):
+            continue
+        pages, turns = [], []
+        for image, dpi in scanned_pages(os.path.join(args.cases, case, "scan.pdf")):
+            turn = rng.choice([90, 180, 270])
+            # PIL turns counterclockwise; the degrees printed are clockwise.
+            pages.append(image.rotate(-turn, expand=True))
+            turns.append(turn)
+        pages[0].save(
+            os.path.join(args.out, case + ".tif"),
+            save_all=True,
+            append_images=pages[1:],
+            compression="tiff_deflate",
+            dpi=(dpi, dpi),
+        )
+        print(case, " ".join(f"{t}°" for t in turns))
+
+
+if __name__ == "__main__":
+    main()
