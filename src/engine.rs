@@ -573,6 +573,29 @@ impl<'a> Engine<'a> {
         Ok(out)
     }
 
+    /// The title: the first tall lines of `area` on `page`, read until one ends it
+    /// (报告), with each character's alternatives.
+    fn read_title(
+        &self,
+        page: &PreparedPage,
+        area: PixelBox,
+        reader: &mut dyn TextReader,
+    ) -> Result<(String, Vec<crate::ocr::Symbol>)> {
+        let lines = fields::text_lines(&page.ink, area, page.dpi);
+        let mut title = String::new();
+        let mut symbols = Vec::new();
+        for line in fields::title_lines(&lines) {
+            for r in self.read_lines(page, &[line], ReadKind::Title, reader)? {
+                title += &r.text;
+                symbols.extend(r.symbols);
+            }
+            if title.contains("报告") {
+                break;
+            }
+        }
+        Ok((title, symbols))
+    }
+
     /// Stage 6: title, organization and year, read above the report's first table.
     pub fn report_fields(
         &self,
@@ -589,19 +612,8 @@ impl<'a> Engine<'a> {
                 .map(|t| t.bbox.y0)
                 .min()
                 .unwrap_or(h);
-            let lines =
-                fields::text_lines(&first.ink, PixelBox::from_corners(0, 0, w, top), first.dpi);
-            let mut title = String::new();
-            let mut symbols = Vec::new();
-            for line in fields::title_lines(&lines) {
-                for r in self.read_lines(first, &[line], ReadKind::Title, reader)? {
-                    title += &r.text;
-                    symbols.extend(r.symbols);
-                }
-                if title.contains("报告") {
-                    break;
-                }
-            }
+            let (title, symbols) =
+                self.read_title(first, PixelBox::from_corners(0, 0, w, top), reader)?;
             log::debug!("title read as {title:?}");
             log::trace!("title symbols {symbols:?}");
             let (read_org, year) = fields::parse_title(&title);
@@ -831,6 +843,13 @@ impl<'a> Engine<'a> {
         } else {
             self.report_fields(&pages, &tables, reader)?
         };
+        if !tables.is_empty()
+            && report.year.is_none()
+            && self.read_turned_title_page(&mut pages, &mut read, &tables, reader)?
+        {
+            tables = self.map(&pages, &mut read, None, reader)?;
+            report = self.report_fields(&pages, &tables, reader)?;
+        }
         // The year is read above the tables, after them: a version the report's year
         // rules out is mapped again without it.
         let impossible =

@@ -124,8 +124,8 @@ fn multipage_tiff_is_one_report() {
     assert_cells_right(&doc, "digital.truth.json", 95);
 }
 
-/// Pages fed into a scanner on their side or upside down are read turned back, their
-/// boxes given on the pages as the file holds them.
+/// Pages fed into a scanner on their side or upside down, the title page too, are read
+/// turned back, their boxes given on the pages as the file holds them.
 #[test]
 fn pages_scanned_turned_are_read() {
     let (_, upright_pages) = load_pages(
@@ -134,9 +134,10 @@ fn pages_scanned_turned_are_read() {
         &LoadOptions::default(),
     )
     .unwrap();
-    // Page 2 holds tables 2 and 3, page 3 the end of table 3 and table 4.
+    // Page 1 holds the title and prose, page 2 tables 2 and 3, page 3 the end of
+    // table 3 and table 4.
     let scanned = [
-        QuarterTurns::NONE,
+        QuarterTurns::clockwise(3),
         QuarterTurns::clockwise(1),
         QuarterTurns::clockwise(2),
     ];
@@ -156,6 +157,8 @@ fn pages_scanned_turned_are_read() {
     let (right, total, wrong) = score(&turned, "digital.truth.json");
     assert_eq!(right, total, "wrong cells: {wrong:#?}");
     let upright = convert("digital-150dpi.tif");
+    assert_eq!(turned.report.organization, upright.report.organization);
+    assert_eq!(turned.report.year, Some(2021));
     for t in &upright.tables {
         for u in &t.cells {
             let c = (turned.tables.iter())

@@ -5,6 +5,7 @@ use super::holds_values;
 use super::{Engine, PreparedPage};
 use crate::crop;
 use crate::error::Result;
+use crate::fields;
 use crate::geometry::PixelBox;
 use crate::grid::Segment;
 use crate::labels;
@@ -153,6 +154,57 @@ impl Engine<'_> {
             named += usize::from(labels::best_similarity(&text, &variants) >= NAMED);
         }
         Ok(named)
+    }
+
+    /// Stage 6b, where the title gave no year: a scanned first page holding no cell of
+    /// the format (a title page of prose) is read turned each way until its title
+    /// reads as one, a report's with its year, and then kept turned, its tables read
+    /// again. Whether it was.
+    pub fn read_turned_title_page(
+        &self,
+        pages: &mut [PreparedPage],
+        read: &mut Vec<ReadTable>,
+        tables: &[Table],
+        reader: &mut dyn TextReader,
+    ) -> Result<bool> {
+        let Some(first) = pages.first() else {
+            return Ok(false);
+        };
+        let number = first.number;
+        if first.text_layer.is_some() || !first.turns.is_none() || cells_on(tables, number) > 0 {
+            return Ok(false);
+        }
+        for turns in QuarterTurns::TRIED {
+            let mut page = self.prepare(PageImage {
+                number,
+                gray: turns.turn(&pages[0].gray),
+                dpi: pages[0].dpi,
+                text_layer: None,
+            });
+            page.turns = turns;
+            let whole =
+                PixelBox::from_corners(0, 0, page.gray.width() as i32, page.gray.height() as i32);
+            let (title, _) = self.read_title(&page, whole, reader)?;
+            log::debug!(
+                "page {number} turned {}° clockwise: title {title:?}",
+                turns.degrees()
+            );
+            if title.contains("报告") && fields::parse_title(&title).1.is_some() {
+                log::info!(
+                    "page {number} was scanned turned; read turned {}° clockwise",
+                    turns.degrees()
+                );
+                read.retain(|t| t.page != number);
+                let at = read
+                    .iter()
+                    .position(|t| t.page > number)
+                    .unwrap_or(read.len());
+                read.splice(at..at, self.read_tables(&page, reader)?);
+                pages[0] = page;
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Stage 4b: each scanned page with a table that `Engine::turned_table` finds, or
