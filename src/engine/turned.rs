@@ -66,6 +66,26 @@ fn rules_run_down(page: &PreparedPage) -> bool {
     down > 2 * length(&page.rules.horizontal) && down > page.gray.height() as i32
 }
 
+/// `read` with the tables of page `number` replaced by `page_tables`, in page order.
+fn with_page_tables(
+    read: &[ReadTable],
+    number: usize,
+    page_tables: Vec<ReadTable>,
+) -> Vec<ReadTable> {
+    let mut out: Vec<ReadTable> = read.iter().filter(|t| t.page != number).cloned().collect();
+    let at = out
+        .iter()
+        .position(|t| t.page > number)
+        .unwrap_or(out.len());
+    out.splice(at..at, page_tables);
+    out
+}
+
+/// Whether `text` reads as one of the format's labels (`variants`).
+fn is_a_label(text: &str, variants: &[&str]) -> bool {
+    labels::best_similarity(text, variants) >= NAMED
+}
+
 /// Labels read to judge which way a page reads: enough that one misread label does
 /// not decide, few enough that judging a way costs a fraction of reading the page
 /// that way (its digits, turned, read as text: seconds a page).
@@ -85,6 +105,18 @@ fn reads_well(named: usize) -> bool {
 }
 
 impl Engine<'_> {
+    /// `page` prepared again, turned.
+    fn prepare_turned(&self, page: &PreparedPage, turns: QuarterTurns) -> PreparedPage {
+        let mut turned = self.prepare(PageImage {
+            number: page.number,
+            gray: turns.turn(&page.gray),
+            dpi: page.dpi,
+            text_layer: None,
+        });
+        turned.turns = turns;
+        turned
+    }
+
     /// A ruled table of `page` that looks turned, on a page where no text cell reads
     /// as a label of the format: three rows and three columns or more, and rows of
     /// values (a table upside down: its digits still read as digits, and a table of
@@ -99,9 +131,8 @@ impl Engine<'_> {
         read: &'r [ReadTable],
     ) -> Option<&'r ReadTable> {
         let variants = template::label_variants();
-        let names_a_label = |t: &ReadTable| {
-            (t.cells.iter()).any(|c| labels::best_similarity(&c.reading.text, &variants) >= NAMED)
-        };
+        let names_a_label =
+            |t: &ReadTable| (t.cells.iter()).any(|c| is_a_label(&c.reading.text, &variants));
         let on_page = || read.iter().filter(|t| t.page == page.number);
         if on_page().any(names_a_label) {
             return None;
@@ -151,7 +182,7 @@ impl Engine<'_> {
                 self.read_region(page, &page.erased, &line, *bbox, ReadKind::Line, reader)?;
             let text: String =
                 reading.map_or(String::new(), |r| r.text.chars().chain(rest).collect());
-            named += usize::from(labels::best_similarity(&text, &variants) >= NAMED);
+            named += usize::from(is_a_label(&text, &variants));
         }
         Ok(named)
     }
@@ -175,13 +206,7 @@ impl Engine<'_> {
             return Ok(false);
         }
         for turns in QuarterTurns::TRIED {
-            let mut page = self.prepare(PageImage {
-                number,
-                gray: turns.turn(&pages[0].gray),
-                dpi: pages[0].dpi,
-                text_layer: None,
-            });
-            page.turns = turns;
+            let page = self.prepare_turned(&pages[0], turns);
             let whole =
                 PixelBox::from_corners(0, 0, page.gray.width() as i32, page.gray.height() as i32);
             let (title, _) = self.read_title(&page, whole, reader)?;
@@ -194,12 +219,7 @@ impl Engine<'_> {
                     "page {number} was scanned turned; read turned {}° clockwise",
                     turns.degrees()
                 );
-                read.retain(|t| t.page != number);
-                let at = read
-                    .iter()
-                    .position(|t| t.page > number)
-                    .unwrap_or(read.len());
-                read.splice(at..at, self.read_tables(&page, reader)?);
+                *read = with_page_tables(read, number, self.read_tables(&page, reader)?);
                 pages[0] = page;
                 return Ok(true);
             }
@@ -239,13 +259,6 @@ impl Engine<'_> {
                 }
                 None => continue,
             }
-            // The other pages' tables stay in page order around the page's new ones.
-            let others: Vec<ReadTable> =
-                read.iter().filter(|t| t.page != number).cloned().collect();
-            let at = others
-                .iter()
-                .position(|t| t.page > number)
-                .unwrap_or(others.len());
             // Reading a page the wrong way costs ten times reading it right (its
             // digits read as text), so each way is judged by a few labels first and
             // only the best read in full.
@@ -260,13 +273,7 @@ impl Engine<'_> {
                 if reads_well(best.0) {
                     break;
                 }
-                let mut page = self.prepare(PageImage {
-                    number,
-                    gray: turns.turn(&pages[i].gray),
-                    dpi: pages[i].dpi,
-                    text_layer: None,
-                });
-                page.turns = turns;
+                let page = self.prepare_turned(&pages[i], turns);
                 let named = self.labels_of_the_format(&page, reader)?;
                 log::debug!(
                     "page {number} turned {}° clockwise: {named} of {LABEL_SAMPLE} labels of the format",
@@ -279,8 +286,7 @@ impl Engine<'_> {
             let Some(page) = best.1 else {
                 continue;
             };
-            let mut trial = others.clone();
-            trial.splice(at..at, self.read_tables(&page, reader)?);
+            let mut trial = with_page_tables(read, number, self.read_tables(&page, reader)?);
             let as_read = std::mem::replace(&mut pages[i], page);
             let trial_tables = self.map(pages, &mut trial, None, reader)?;
             let mapped = |t: &[Table]| t.iter().map(|t| t.cells.len()).sum::<usize>();
