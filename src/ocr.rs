@@ -112,6 +112,11 @@ impl TesseractReader {
         // Chinese has no spaces between words; Tesseract otherwise inserts them.
         text.set_variable("preserve_interword_spaces", "1")
             .map_err(ocr_err)?;
+        // Tesseract reads a line again turned negative when its mean confidence is under
+        // 0.7, for white text on black: never printed in these reports, and a label
+        // read unsurely is common on scans, so each such read cost twice.
+        text.set_variable("invert_threshold", "0")
+            .map_err(ocr_err)?;
         // Tesseract reports every unreadable crop on stderr; the reading says it.
         text.set_variable("debug_file", "/dev/null")
             .map_err(ocr_err)?;
