@@ -369,17 +369,12 @@ fn sauvola_masks_every<const N: usize>(
         // to vector instructions, which the page's edges, one window wide, need not.
         (0..r).chain(w - r..w).for_each(decide_at);
         let middle = r..w - r;
-        let n = (rows * (2 * r + 1) as u32) as i32 as f32;
-        let spread = |prefix: &[u32], out: &mut [f32]| {
-            let windows = prefix[2 * r + 1..].iter().zip(&prefix[..w - 2 * r]);
-            for (o, (&hi, &lo)) in out.iter_mut().zip(windows) {
-                *o = hi.wrapping_sub(lo) as i32 as f32 / n;
-            }
-        };
-        spread(&row_sum, &mut mean);
-        spread(&row_sq, &mut deviation);
-        for (d, &m) in deviation.iter_mut().zip(&mean) {
-            *d = (*d - m * m).max(0.0).sqrt();
+        let n = (rows * (2 * r + 1) as u32) as f32;
+        let sums = row_sum[2 * r + 1..].iter().zip(&row_sum[..w - 2 * r]);
+        let sqs = row_sq[2 * r + 1..].iter().zip(&row_sq[..w - 2 * r]);
+        let stats = mean.iter_mut().zip(deviation.iter_mut());
+        for ((m, d), ((&s1, &s0), (&q1, &q0))) in stats.zip(sums.zip(sqs)) {
+            (*m, *d) = mean_and_deviation(s1.wrapping_sub(s0), q1.wrapping_sub(q0), n);
         }
         for (mask, k) in masks.iter_mut().zip(ks) {
             let out = &mut mask.data[y * w + middle.start..y * w + middle.end];
@@ -396,12 +391,17 @@ fn sauvola_masks_every<const N: usize>(
 /// squares and size. Paper-white pixels never are.
 #[inline(always)]
 fn sauvola_ink<const N: usize>(p: u8, sum: u32, sq: u32, count: u32, ks: [f32; N]) -> [bool; N] {
-    // A window's sums fit 31 bits (see above): as i32 they convert in one vector
+    let (mean, deviation) = mean_and_deviation(sum, sq, count as f32);
+    ks.map(|k| is_ink(p as f32, mean, deviation, k))
+}
+
+/// A window's mean and standard deviation from its sum, sum of squares and size.
+#[inline(always)]
+fn mean_and_deviation(sum: u32, sq: u32, n: f32) -> (f32, f32) {
+    // A window's sums fit 31 bits (`MAX_WINDOW`): as i32 they convert in one vector
     // instruction, to the same floats.
-    let (v, n) = (p as f32, count as i32 as f32);
     let mean = sum as i32 as f32 / n;
-    let deviation = (sq as i32 as f32 / n - mean * mean).max(0.0).sqrt();
-    ks.map(|k| is_ink(v, mean, deviation, k))
+    (mean, (sq as i32 as f32 / n - mean * mean).max(0.0).sqrt())
 }
 
 /// Sauvola's test, with paper-white never ink.
