@@ -76,7 +76,8 @@ pub struct MergeArgs {
     /// The archive to merge into (created if missing).
     #[arg(value_name = "OUT.sqlite")]
     output: PathBuf,
-    /// Shard archives to merge.
+    /// Shard archives to merge. Only read: they may be on a read-only share, and one
+    /// written by an earlier release is merged from a migrated copy beside OUT.
     #[arg(required = true, value_name = "IN.sqlite")]
     inputs: Vec<PathBuf>,
 }

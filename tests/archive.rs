@@ -232,6 +232,60 @@ fn two_shards_run_at_once_and_merged_equal_a_single_run() {
     assert_eq!(count(&merged, "SELECT count(*) FROM documents"), 9);
 }
 
+/// Shards kept on a read-only share merge, and one written by an earlier release (its
+/// schema before the prose tables) is merged from a migrated copy: the inputs are only
+/// read, byte for byte as they were, and no copy is left behind.
+#[test]
+fn merge_only_reads_its_inputs_even_of_an_earlier_schema() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("merge-reads");
+    let shelf = dir.join("shelf");
+    std::fs::create_dir_all(&shelf).unwrap();
+    let (old, current) = (shelf.join("old.sqlite"), shelf.join("current.sqlite"));
+    for db in [&old, &current] {
+        std::fs::copy(reference(), db).unwrap();
+    }
+    Connection::open(&old)
+        .unwrap()
+        .execute_batch(
+            "DROP TRIGGER sections_indexed; DROP TRIGGER sections_unindexed;
+             DROP TABLE sections_fts; DROP TABLE sections; PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    let before = [&old, &current].map(|db| std::fs::read(db).unwrap());
+    let set_mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    for db in [&old, &current] {
+        set_mode(db, 0o444);
+    }
+    set_mode(&shelf, 0o555);
+
+    let merged = dir.join("merged.sqlite");
+    let from_old = run(nianbao().arg("merge").arg(&merged).arg(&old));
+    let from_current = run(nianbao().arg("merge").arg(&merged).arg(&current));
+    set_mode(&shelf, 0o755);
+    assert_succeeded(&from_old);
+    assert_succeeded(&from_current);
+    assert!(
+        String::from_utf8_lossy(&from_current.stderr).contains("9 already there"),
+        "{}",
+        String::from_utf8_lossy(&from_current.stderr)
+    );
+    assert_eq!(export(&merged, "jsonl"), export(reference(), "jsonl"));
+    let sections = "SELECT count(*) FROM sections";
+    assert_eq!(count(&merged, sections), count(reference(), sections));
+    assert!(count(&merged, sections) > 0, "no prose tests nothing");
+    let after = [&old, &current].map(|db| std::fs::read(db).unwrap());
+    assert!(after == before, "an input archive was written");
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".merging-"))
+        .collect();
+    assert!(left.is_empty(), "copies left behind: {left:?}");
+}
+
 #[test]
 fn csv_and_xlsx_read_back_with_every_cell() {
     let cells = count(reference(), "SELECT count(*) FROM cells");

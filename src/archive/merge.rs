@@ -3,10 +3,12 @@
 //! failure is replaced by a success from another archive, never the other way round.
 //! Review decisions travel with their document; open claims do not.
 
-use super::Archive;
+use super::schema::SCHEMA_VERSION;
+use super::{version_error, Archive, ReadOnly};
 use crate::error::{Error, Result};
 use rusqlite::params;
-use std::path::Path;
+use std::cmp::Ordering;
+use std::path::{Path, PathBuf};
 
 const DOCUMENT_COLUMNS: &str = "sha256, path, size, pages, status, error, started_at, \
     finished_at, convert_ms, organization, year, template, title, published, document_json";
@@ -34,13 +36,21 @@ pub struct Merged {
     pub already_there: usize,
 }
 
-/// Copies every document of `input` into `target`, in one transaction.
+/// Copies every document of `input` into `target`, in one transaction. The input is
+/// only read: a shard's archive on a read-only share merges, and one of an earlier
+/// schema is merged from a migrated copy beside the target, the input left as it was.
 pub fn merge_into(target: &mut Archive, input: &Path) -> Result<Merged> {
-    // Opening migrates the input to this build's schema, so the copy lines up.
-    drop(Archive::open(input)?);
+    let source = ReadOnly::connect(input)?;
+    let copy = match source.version.cmp(&SCHEMA_VERSION) {
+        Ordering::Equal => None,
+        Ordering::Greater => return Err(version_error(input, source.version)),
+        Ordering::Less => Some(MigratedCopy::make(&source, input, target.path())?),
+    };
+    let uri = copy.as_ref().map_or(source.uri.clone(), |c| c.uri.clone());
+    drop(source);
     let err = |e| Error::archive(input, e);
     let conn = &mut target.conn;
-    conn.execute("ATTACH DATABASE ?1 AS src", [input.to_string_lossy()])
+    conn.execute("ATTACH DATABASE ?1 AS src", [uri])
         .map_err(err)?;
     let result = (|| -> rusqlite::Result<Merged> {
         let tx = conn.transaction()?;
@@ -112,5 +122,48 @@ pub fn merge_into(target: &mut Archive, input: &Path) -> Result<Merged> {
     let detached = conn.execute("DETACH DATABASE src", []);
     let merged = result.map_err(err)?;
     detached.map_err(err)?;
+    drop(copy);
     Ok(merged)
+}
+
+/// An input archive of an earlier schema, copied beside the target and migrated to
+/// this build's schema so its columns line up; removed when dropped.
+struct MigratedCopy {
+    path: PathBuf,
+    uri: String,
+}
+
+impl MigratedCopy {
+    fn make(source: &ReadOnly, input: &Path, target: &Path) -> Result<MigratedCopy> {
+        let mut name = target.as_os_str().to_owned();
+        name.push(format!(".merging-{}", std::process::id()));
+        let copy = MigratedCopy {
+            uri: format!("file:{}", super::uri_path(Path::new(&name))),
+            path: PathBuf::from(name),
+        };
+        copy.remove();
+        // VACUUM INTO copies what the input holds, its write-ahead log included,
+        // through a read-only connection.
+        source
+            .conn
+            .execute("VACUUM INTO ?1", [copy.path.to_string_lossy()])
+            .map_err(|e| Error::archive(input, e))?;
+        drop(Archive::open(&copy.path)?);
+        Ok(copy)
+    }
+
+    /// Removes the copy and the files SQLite keeps beside it; absent ones are fine.
+    fn remove(&self) {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = self.path.as_os_str().to_owned();
+            name.push(suffix);
+            let _ = std::fs::remove_file(name);
+        }
+    }
+}
+
+impl Drop for MigratedCopy {
+    fn drop(&mut self) {
+        self.remove();
+    }
 }

@@ -29,7 +29,7 @@ pub struct Archive {
     _run_lock: Option<lock::RunLock>,
 }
 
-fn version_error(path: &Path, found: u32) -> Error {
+pub(crate) fn version_error(path: &Path, found: u32) -> Error {
     Error::ArchiveVersion {
         path: path.to_path_buf(),
         found,
@@ -47,6 +47,37 @@ fn uri_path(path: &Path) -> String {
         }
     }
     out
+}
+
+/// A read-only connection to an archive file, whatever its schema version.
+pub(crate) struct ReadOnly {
+    pub conn: Connection,
+    /// The `file:` URI it was opened by, for attaching it read-only to another archive.
+    pub uri: String,
+    pub version: u32,
+}
+
+impl ReadOnly {
+    pub(crate) fn connect(path: &Path) -> Result<ReadOnly> {
+        use rusqlite::OpenFlags;
+        let read = |uri: String| -> rusqlite::Result<ReadOnly> {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
+            let conn = Connection::open_with_flags(&uri, flags)?;
+            conn.busy_timeout(std::time::Duration::from_secs(30))?;
+            let version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            Ok(ReadOnly { conn, uri, version })
+        };
+        match read(format!("file:{}?mode=ro", uri_path(path))) {
+            // Reading a WAL archive needs its shared-memory file, which a read-only
+            // folder cannot get. Without one no process is writing it (a writer makes
+            // one), so it is read as the unchanging file it is.
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) => {
+                read(format!("file:{}?immutable=1", uri_path(path)))
+            }
+            other => other,
+        }
+        .map_err(|e| Error::archive(path, e))
+    }
 }
 
 /// What the archive holds for a content hash.
@@ -146,26 +177,9 @@ impl Archive {
     /// Opens an existing archive only to read it, which works where it cannot be
     /// written: a read-only share, a file without write permission, a disc.
     pub fn open_read_only(path: &Path) -> Result<Archive> {
-        use rusqlite::OpenFlags;
-        let read = |name: String, flags: OpenFlags| -> rusqlite::Result<(Connection, u32)> {
-            let conn = Connection::open_with_flags(name, OpenFlags::SQLITE_OPEN_READ_ONLY | flags)?;
-            conn.busy_timeout(std::time::Duration::from_secs(30))?;
-            let version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            Ok((conn, version))
-        };
-        let (conn, found) = match read(path.to_string_lossy().into_owned(), OpenFlags::empty()) {
-            // Reading a WAL archive needs its shared-memory file, which a read-only
-            // folder cannot get. Without one no process is writing it (a writer makes
-            // one), so it is read as the unchanging file it is.
-            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) => read(
-                format!("file:{}?immutable=1", uri_path(path)),
-                OpenFlags::SQLITE_OPEN_URI,
-            ),
-            other => other,
-        }
-        .map_err(|e| Error::archive(path, e))?;
-        if found != schema::SCHEMA_VERSION {
-            return Err(version_error(path, found));
+        let ReadOnly { conn, version, .. } = ReadOnly::connect(path)?;
+        if version != schema::SCHEMA_VERSION {
+            return Err(version_error(path, version));
         }
         Ok(Archive {
             conn,
