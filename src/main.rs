@@ -325,6 +325,7 @@ impl EngineSetup {
                     max_file_bytes: args.max_file_mb.saturating_mul(1 << 20),
                 },
                 password: args.password.clone(),
+                ..Default::default()
             },
             tables_only: args.tables_only,
             ..Default::default()

@@ -35,6 +35,15 @@ pub struct LoadOptions {
     pub limits: Limits,
     /// Opens encrypted PDFs; none by default, as reports are published open.
     pub password: Option<String>,
+    /// Only this page (numbered from 1), the others skipped undecoded: the review's
+    /// page view shows one page of a report that may run to forty. All by default.
+    pub only_page: Option<usize>,
+}
+
+impl LoadOptions {
+    fn wants(&self, page: usize) -> bool {
+        self.only_page.is_none_or(|only| only == page)
+    }
 }
 
 impl Default for LoadOptions {
@@ -43,6 +52,7 @@ impl Default for LoadOptions {
             dpi: 300,
             limits: Limits::default(),
             password: None,
+            only_page: None,
         }
     }
 }
@@ -151,6 +161,7 @@ pub fn pages_from_bytes(
     let pages = match sniff(bytes) {
         Some(Format::Pdf) => pdf.pdf_pages(bytes, path, opts)?,
         Some(Format::Tiff) => tiff_pages(bytes, path, opts)?,
+        Some(Format::Png | Format::Jpeg) if !opts.wants(1) => Vec::new(),
         Some(format @ (Format::Png | Format::Jpeg)) => {
             let img = single_image(bytes, path, format, &opts.limits)?;
             vec![PageImage {
@@ -246,46 +257,56 @@ fn guess_dpi(width: u32, height: u32, fallback: u32) -> u32 {
 }
 
 fn tiff_pages(bytes: &[u8], path: &Path, opts: &LoadOptions) -> Result<Vec<PageImage>> {
-    use tiff::decoder::{Decoder, DecodingResult};
-    use tiff::ColorType;
-    let mut decoder = Decoder::new(Cursor::new(bytes)).map_err(|e| image_error(path, e))?;
+    let mut decoder =
+        tiff::decoder::Decoder::new(Cursor::new(bytes)).map_err(|e| image_error(path, e))?;
     let mut pages = Vec::new();
-    loop {
+    for number in 1.. {
         let (w, h) = decoder.dimensions().map_err(|e| image_error(path, e))?;
-        opts.limits
-            .check_page(path, pages.len() + 1, w as u64, h as u64)?;
-        opts.limits.check_pages(path, pages.len() + 1)?;
-        let color = decoder.colortype().map_err(|e| image_error(path, e))?;
-        let data = decoder.read_image().map_err(|e| image_error(path, e))?;
-        let DecodingResult::U8(buf) = data else {
-            return Err(image_error(path, "only 8-bit TIFF pages are supported"));
-        };
-        let img = match color {
-            ColorType::Gray(8) => GrayImage::from_raw(w, h, buf).map(DynamicImage::ImageLuma8),
-            ColorType::RGB(8) => image::RgbImage::from_raw(w, h, buf).map(DynamicImage::ImageRgb8),
-            ColorType::RGBA(8) => {
-                image::RgbaImage::from_raw(w, h, buf).map(DynamicImage::ImageRgba8)
-            }
-            other => {
-                return Err(image_error(
-                    path,
-                    format!("unsupported TIFF colour type {other:?}"),
-                ))
-            }
+        opts.limits.check_page(path, number, w as u64, h as u64)?;
+        opts.limits.check_pages(path, number)?;
+        if opts.wants(number) {
+            let img = tiff_page(&mut decoder, path, w, h)?;
+            pages.push(PageImage {
+                number,
+                gray: to_gray(&img),
+                dpi: guess_dpi(w, h, opts.dpi),
+                text_layer: None,
+            });
         }
-        .ok_or_else(|| image_error(path, "TIFF page data is shorter than its size"))?;
-        pages.push(PageImage {
-            number: pages.len() + 1,
-            gray: to_gray(&img),
-            dpi: guess_dpi(w, h, opts.dpi),
-            text_layer: None,
-        });
         if !decoder.more_images() {
             break;
         }
         decoder.next_image().map_err(|e| image_error(path, e))?;
     }
     Ok(pages)
+}
+
+/// The pixels of the TIFF page the decoder is at, `w` × `h`.
+fn tiff_page(
+    decoder: &mut tiff::decoder::Decoder<Cursor<&[u8]>>,
+    path: &Path,
+    w: u32,
+    h: u32,
+) -> Result<DynamicImage> {
+    use tiff::decoder::DecodingResult;
+    use tiff::ColorType;
+    let color = decoder.colortype().map_err(|e| image_error(path, e))?;
+    let data = decoder.read_image().map_err(|e| image_error(path, e))?;
+    let DecodingResult::U8(buf) = data else {
+        return Err(image_error(path, "only 8-bit TIFF pages are supported"));
+    };
+    match color {
+        ColorType::Gray(8) => GrayImage::from_raw(w, h, buf).map(DynamicImage::ImageLuma8),
+        ColorType::RGB(8) => image::RgbImage::from_raw(w, h, buf).map(DynamicImage::ImageRgb8),
+        ColorType::RGBA(8) => image::RgbaImage::from_raw(w, h, buf).map(DynamicImage::ImageRgba8),
+        other => {
+            return Err(image_error(
+                path,
+                format!("unsupported TIFF colour type {other:?}"),
+            ))
+        }
+    }
+    .ok_or_else(|| image_error(path, "TIFF page data is shorter than its size"))
 }
 
 /// PDFs through the pdfium shared library.
@@ -370,6 +391,9 @@ impl PdfRasterizer for PdfiumRasterizer {
         let dpi = opts.dpi;
         let mut pages = Vec::new();
         for (index, page) in doc.pages().iter().enumerate() {
+            if !opts.wants(index + 1) {
+                continue;
+            }
             let (w_pt, h_pt) = (page.width().value, page.height().value);
             if !(w_pt > 1.0 && h_pt > 1.0) {
                 return Err(Error::Pdf {

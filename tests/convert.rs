@@ -124,6 +124,33 @@ fn multipage_tiff_is_one_report() {
     assert_cells_right(&doc, "digital.truth.json", 95);
 }
 
+/// A page loaded alone (the review's page view) is that page as a whole load gives it,
+/// for a scanned PDF, a PDF with a text layer and a multi-page TIFF; past the last page
+/// there is none.
+#[test]
+fn one_page_loads_alone_as_in_the_whole_file() {
+    for name in ["sample-scan.pdf", "digital.pdf", "digital-150dpi.tif"] {
+        let (_, all) = load_pages(&fixture(name), pdfium(), &LoadOptions::default()).unwrap();
+        assert!(all.len() > 1, "{name}: one page tests nothing");
+        for n in 1..=all.len() + 1 {
+            let opts = LoadOptions {
+                only_page: Some(n),
+                ..LoadOptions::default()
+            };
+            match load_pages(&fixture(name), pdfium(), &opts) {
+                Ok((_, alone)) => {
+                    let want = &all[n - 1];
+                    assert_eq!(alone.len(), 1, "{name} page {n}");
+                    let got = &alone[0];
+                    assert_eq!((got.number, got.dpi), (want.number, want.dpi), "{name}");
+                    assert!(got.gray == want.gray, "{name} page {n}: other pixels");
+                }
+                Err(e) => assert!(n > all.len(), "{name} page {n}: {e}"),
+            }
+        }
+    }
+}
+
 /// Pages fed into a scanner on their side or upside down, the title page too, are read
 /// turned back, their boxes given on the pages as the file holds them.
 #[test]
