@@ -101,6 +101,15 @@ pub struct ReviewArgs {
     /// The pdfium library, for page images in the document view.
     #[arg(long, value_name = "PATH")]
     pdfium: Option<PathBuf>,
+    /// Password of encrypted PDFs, for their page images: the one the batch run was
+    /// given (row images are in the archive and need none).
+    #[arg(
+        long,
+        value_name = "TEXT",
+        env = "NIANBAO_PASSWORD",
+        hide_env_values = true
+    )]
+    password: Option<String>,
     /// Requests served at once; more are answered 503 with Retry-After (the page
     /// retries them). Page images have their own cap of 4.
     #[arg(long, default_value_t = ServeOptions::default().max_requests, value_name = "N")]
@@ -328,6 +337,7 @@ pub fn review(args: ReviewArgs) -> anyhow::Result<bool> {
         addr: args.addr,
         token: args.token,
         pdfium: args.pdfium,
+        password: args.password,
         max_requests: args.max_requests,
         ..ServeOptions::default()
     };

@@ -1,12 +1,13 @@
 //! The review server over a real socket: the queue, a correction that clears its row,
-//! invalid values, the token off loopback, conflicting saves, undo, the audit, images,
-//! and the export that follows.
+//! invalid values, the token off loopback, conflicting saves, undo, the audit, images
+//! (an encrypted report's pages too), and the export that follows.
 
 mod support;
 
 use serde_json::{json, Value};
 use support::{
-    assert_succeeded, http, nianbao, review_archive, temp_dir, ReviewServer, MISREAD, PRINTED,
+    assert_succeeded, fixture, http, nianbao, review_archive, temp_dir, ReviewServer, MISREAD,
+    PRINTED,
 };
 
 fn misread_key() -> Value {
@@ -319,4 +320,29 @@ fn off_loopback_every_request_needs_the_token() {
         None,
     );
     assert_eq!(by_cookie.status, 200);
+}
+
+/// An encrypted report's page images need the password its batch run was given: the
+/// review server without it answers why, with it shows the page.
+#[test]
+fn encrypted_reports_show_their_pages_with_the_password() {
+    let dir = temp_dir("review-encrypted");
+    let db = dir.join("encrypted.sqlite");
+    let out = nianbao()
+        .args(["batch", "--quiet", "--password", "nianbao", "--db"])
+        .arg(&db)
+        .arg(fixture("encrypted-digital.pdf"))
+        .output()
+        .unwrap();
+    assert_succeeded(&out);
+    let without = ReviewServer::start(&db, &["--addr", "127.0.0.1:0"]);
+    let refused = without.get("/img/page/1/2");
+    assert_ne!(refused.status, 200);
+    let reason = String::from_utf8_lossy(&refused.body);
+    assert!(reason.contains("--password"), "{reason}");
+    drop(without);
+    let with = ReviewServer::start(&db, &["--addr", "127.0.0.1:0", "--password", "nianbao"]);
+    let page = with.get("/img/page/1/2");
+    assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
+    assert_eq!(&page.body[..2], b"\xff\xd8");
 }

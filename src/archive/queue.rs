@@ -430,14 +430,22 @@ pub fn page_source(a: &Archive, doc: i64, page: usize) -> Result<Option<(PathBuf
 }
 
 /// Page `page` of the file at `path`, at `dpi`, as a JPEG, the other pages left
-/// undecoded. A file moved since the batch run is an error that names it.
-pub fn render_page(path: &Path, page: usize, dpi: u32, pdf: &dyn PdfRasterizer) -> Result<Vec<u8>> {
+/// undecoded; `password` opens an encrypted PDF. A file moved since the batch run is an
+/// error that names it.
+pub fn render_page(
+    path: &Path,
+    page: usize,
+    dpi: u32,
+    pdf: &dyn PdfRasterizer,
+    password: Option<&str>,
+) -> Result<Vec<u8>> {
     let (_, pages) = load_pages(
         path,
         pdf,
         &crate::rasterize::LoadOptions {
             dpi,
             only_page: Some(page),
+            password: password.map(String::from),
             ..Default::default()
         },
     )?;

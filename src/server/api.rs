@@ -273,7 +273,13 @@ pub async fn page_image(State(s): St, Path((doc, page)): Path<(i64, usize)>) -> 
                 .pdf
                 .as_ref()
                 .map_err(|e| not_found(format!("page images unavailable: {e}")))?;
-            Ok(queue::render_page(&path, page, dpi, pdf)?)
+            Ok(queue::render_page(
+                &path,
+                page,
+                dpi,
+                pdf,
+                s.password.as_deref(),
+            )?)
         })
         .await
         .unwrap_or_else(|e| {

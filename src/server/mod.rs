@@ -33,6 +33,9 @@ pub struct ServeOptions {
     /// team's pages make a few requests each, and 64 waiting on the archive's few
     /// milliseconds apiece still answer within a second.
     pub max_requests: usize,
+    /// Opens encrypted PDFs for the page images: the password their `batch` run was
+    /// given. None by default, as reports are published open.
+    pub password: Option<String>,
     /// Page images rendered at once (each a whole PDF page, about a second of one
     /// core): past 4 a reviewer would wait longer than a retry takes.
     pub max_page_renders: usize,
@@ -44,6 +47,7 @@ impl Default for ServeOptions {
             addr: SocketAddr::from(([127, 0, 0, 1], 8700)),
             token: None,
             pdfium: None,
+            password: None,
             max_requests: 64,
             max_page_renders: 4,
         }
@@ -65,6 +69,7 @@ impl ServeOptions {
 pub(crate) struct Shared {
     archive: Mutex<Archive>,
     pdf: std::result::Result<PdfiumRasterizer, String>,
+    password: Option<String>,
     token: Option<String>,
 }
 
@@ -86,6 +91,7 @@ impl Server {
         let shared = Arc::new(Shared {
             archive: Mutex::new(archive),
             pdf,
+            password: opts.password.clone(),
             token: opts.token.clone(),
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
