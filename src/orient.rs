@@ -16,7 +16,7 @@ impl QuarterTurns {
     pub const TRIED: [QuarterTurns; 3] = [QuarterTurns(2), QuarterTurns(1), QuarterTurns(3)];
 
     /// `n` clockwise quarter turns (a whole number of turns is none).
-    pub fn clockwise(n: u8) -> Self {
+    pub const fn clockwise(n: u8) -> Self {
         QuarterTurns(n % 4)
     }
 

@@ -7,7 +7,7 @@ use nianbao::eval::same_value;
 use nianbao::model::Document;
 use nianbao::ocr::{find_tessdata, TesseractReader};
 use nianbao::orient::QuarterTurns;
-use nianbao::rasterize::{load_pages, LoadOptions, PdfiumRasterizer};
+use nianbao::rasterize::{load_pages, LoadOptions, PageImage, PdfiumRasterizer};
 use nianbao::{Engine, EngineOptions};
 use serde_json::Value;
 use std::path::Path;
@@ -153,24 +153,26 @@ fn one_page_loads_alone_as_in_the_whole_file() {
 
 /// Pages fed into a scanner on their side or upside down, the title page too, are read
 /// turned back, their boxes given on the pages as the file holds them.
-#[test]
-fn pages_scanned_turned_are_read() {
+/// How `turned_tiff` turns the pages of `digital-150dpi.tif`, whose page 1 holds the
+/// title and prose, page 2 tables 2 and 3, page 3 the end of table 3 and table 4.
+const SCANNED: [QuarterTurns; 3] = [
+    QuarterTurns::clockwise(3),
+    QuarterTurns::clockwise(1),
+    QuarterTurns::clockwise(2),
+];
+
+/// `digital-150dpi.tif` with its pages turned as [`SCANNED`], in a folder `name`, and
+/// the upright pages.
+fn turned_tiff(name: &str) -> (std::path::PathBuf, Vec<PageImage>) {
     let (_, upright_pages) = load_pages(
         &fixture("digital-150dpi.tif"),
         pdfium(),
         &LoadOptions::default(),
     )
     .unwrap();
-    // Page 1 holds the title and prose, page 2 tables 2 and 3, page 3 the end of
-    // table 3 and table 4.
-    let scanned = [
-        QuarterTurns::clockwise(3),
-        QuarterTurns::clockwise(1),
-        QuarterTurns::clockwise(2),
-    ];
-    let path = temp_dir("turned").join("turned.tif");
+    let path = temp_dir(name).join("turned.tif");
     let mut tiff = TiffEncoder::new(std::fs::File::create(&path).unwrap()).unwrap();
-    for (page, turns) in upright_pages.iter().zip(scanned) {
+    for (page, turns) in upright_pages.iter().zip(SCANNED) {
         let gray = turns.turn(&page.gray);
         let mut image = tiff
             .new_image::<Gray8>(gray.width(), gray.height())
@@ -179,7 +181,13 @@ fn pages_scanned_turned_are_read() {
         image.write_data(gray.as_raw()).unwrap();
     }
     drop(tiff);
+    (path, upright_pages)
+}
 
+#[test]
+fn pages_scanned_turned_are_read() {
+    let (path, upright_pages) = turned_tiff("turned");
+    let scanned = SCANNED;
     let turned = convert_file(&path);
     let (right, total, wrong) = score(&turned, "digital.truth.json");
     assert_eq!(right, total, "wrong cells: {wrong:#?}");
@@ -212,6 +220,60 @@ fn pages_scanned_turned_are_read() {
                 u.page
             );
         }
+    }
+}
+
+/// The review crop of a row on a page scanned on its side holds the whole row, label
+/// to last value, and only that row: measured across the row as the page reads, then
+/// cut from the page as the file holds it (where rows run down).
+#[test]
+fn review_rows_of_a_page_scanned_on_its_side_are_cut_whole() {
+    let (path, _) = turned_tiff("turned-review");
+    let db = path.with_file_name("turned.sqlite");
+    // Every cell queued, so every row of the page has its crop.
+    let out = nianbao()
+        .args(["batch", "--quiet", "--review-below", "1.01", "--db"])
+        .arg(&db)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_succeeded(&out);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let boxes = |sql: &str| -> Vec<(String, String, [i32; 4])> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
+            ))
+        });
+        rows.unwrap().map(Result::unwrap).collect()
+    };
+    // Page 2 is turned a quarter clockwise: its rows run down the file's page.
+    let crops = boxes("SELECT table_id, row_id, x0, y0, x1, y1 FROM row_images WHERE page = 2");
+    let cells = boxes("SELECT table_id, row_id, x0, y0, x1, y1 FROM cells WHERE page = 2");
+    assert!(crops.len() > 5, "{} row crops tests little", crops.len());
+    let margin = 150 / 10;
+    for (table, row, [x0, y0, x1, y1]) in &crops {
+        let own: Vec<_> = cells
+            .iter()
+            .filter(|c| (&c.0, &c.1) == (table, row))
+            .collect();
+        for (_, _, [cx0, cy0, cx1, cy1]) in &own {
+            assert!(
+                x0 <= cx0 && y0 <= cy0 && cx1 <= x1 && cy1 <= y1,
+                "{table}.{row}: crop {:?} misses a cell {:?}",
+                [x0, y0, x1, y1],
+                [cx0, cy0, cx1, cy1]
+            );
+        }
+        let across = own.iter().map(|c| c.2[2] - c.2[0]).max().unwrap_or(0);
+        assert!(
+            x1 - x0 <= across + 2 * margin + 2 && y1 - y0 > x1 - x0,
+            "{table}.{row}: crop {:?} is not one row running down (cells {across} px across)",
+            [x0, y0, x1, y1]
+        );
     }
 }
 

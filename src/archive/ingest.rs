@@ -221,8 +221,6 @@ fn with_row_images(conv: Conversion) -> Result<Converted> {
         path,
         ..
     } = conv;
-    // The archive's boxes are on the pages as rasterized, as its page views are.
-    boxes_as_rasterized(&mut document, &pages);
     let mut row_images = Vec::new();
     for item in &document.review {
         if row_images
@@ -250,6 +248,9 @@ fn with_row_images(conv: Conversion) -> Result<Converted> {
         if table.page == first.page {
             bbox = PixelBox::from_corners(table.bbox.x0, bbox.y0, table.bbox.x1, bbox.y1);
         }
+        // Measured on the page as read, where a row runs across whatever way the
+        // page was scanned, then cut from the page as the archive's boxes are given.
+        let bbox = page.box_as_rasterized(bbox);
         let margin = (page.dpi / 10) as i32;
         let crop =
             png_crop(&page.gray_as_rasterized(), bbox, margin).map_err(|e| Error::Image {
@@ -267,6 +268,8 @@ fn with_row_images(conv: Conversion) -> Result<Converted> {
             png,
         });
     }
+    // The archive's boxes are on the pages as rasterized, as its page views are.
+    boxes_as_rasterized(&mut document, &pages);
     Ok(Converted {
         document,
         row_images,
