@@ -1,7 +1,7 @@
 //! The archive commands of the binary (`batch`, `export`, `report`, `merge`, `review`):
 //! their arguments, and the progress display of a bulk run.
 
-use crate::{EngineArgs, EngineSetup};
+use crate::{EngineArgs, EngineSetup, PasswordArg};
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use nianbao::archive::export::Format;
@@ -101,15 +101,8 @@ pub struct ReviewArgs {
     /// The pdfium library, for page images in the document view.
     #[arg(long, value_name = "PATH")]
     pdfium: Option<PathBuf>,
-    /// Password of encrypted PDFs, for their page images: the one the batch run was
-    /// given (row images are in the archive and need none).
-    #[arg(
-        long,
-        value_name = "TEXT",
-        env = "NIANBAO_PASSWORD",
-        hide_env_values = true
-    )]
-    password: Option<String>,
+    #[command(flatten)]
+    password: PasswordArg,
     /// Requests served at once; more are answered 503 with Retry-After (the page
     /// retries them). Page images have their own cap of 4.
     #[arg(long, default_value_t = ServeOptions::default().max_requests, value_name = "N")]
@@ -337,7 +330,7 @@ pub fn review(args: ReviewArgs) -> anyhow::Result<bool> {
         addr: args.addr,
         token: args.token,
         pdfium: args.pdfium,
-        password: args.password,
+        password: args.password.password,
         max_requests: args.max_requests,
         ..ServeOptions::default()
     };

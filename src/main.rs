@@ -133,6 +133,20 @@ enum Command {
     Eval(commands::EvalArgs),
 }
 
+/// A PDF password, shared by the commands that open PDFs.
+#[derive(clap::Args)]
+pub(crate) struct PasswordArg {
+    /// Password of encrypted PDFs, the same for every input of the run (`review` takes
+    /// the one the batch run was given, for the page images).
+    #[arg(
+        long,
+        value_name = "TEXT",
+        env = "NIANBAO_PASSWORD",
+        hide_env_values = true
+    )]
+    pub(crate) password: Option<String>,
+}
+
 /// How documents are converted; shared by `convert` and `batch`.
 #[derive(clap::Args)]
 pub(crate) struct EngineArgs {
@@ -160,14 +174,8 @@ pub(crate) struct EngineArgs {
     /// empty, and saves the time of reading the prose.
     #[arg(long)]
     tables_only: bool,
-    /// Password of encrypted PDFs (the same for every input of the run).
-    #[arg(
-        long,
-        value_name = "TEXT",
-        env = "NIANBAO_PASSWORD",
-        hide_env_values = true
-    )]
-    password: Option<String>,
+    #[command(flatten)]
+    password: PasswordArg,
     /// Refuse a page larger than this many million pixels before decoding it (guards
     /// against decompression bombs). Default 150: A3 at 600 dpi or A4 at 1200 dpi.
     #[arg(long, value_name = "MILLIONS", default_value_t = 150)]
@@ -324,7 +332,7 @@ impl EngineSetup {
                     max_pages: args.max_pages,
                     max_file_bytes: args.max_file_mb.saturating_mul(1 << 20),
                 },
-                password: args.password.clone(),
+                password: args.password.password.clone(),
                 ..Default::default()
             },
             tables_only: args.tables_only,
