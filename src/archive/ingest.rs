@@ -222,6 +222,8 @@ fn with_row_images(conv: Conversion) -> Result<Converted> {
         ..
     } = conv;
     let mut row_images = Vec::new();
+    // Each page as rasterized, turned back once however many of its rows are cut.
+    let mut rasterized = HashMap::new();
     for item in &document.review {
         if row_images
             .iter()
@@ -252,11 +254,13 @@ fn with_row_images(conv: Conversion) -> Result<Converted> {
         // page was scanned, then cut from the page as the archive's boxes are given.
         let bbox = page.box_as_rasterized(bbox);
         let margin = (page.dpi / 10) as i32;
-        let crop =
-            png_crop(&page.gray_as_rasterized(), bbox, margin).map_err(|e| Error::Image {
-                path: path.clone(),
-                reason: format!("cannot encode a review crop: {e}"),
-            })?;
+        let gray = rasterized
+            .entry(page.number)
+            .or_insert_with(|| page.gray_as_rasterized());
+        let crop = png_crop(gray, bbox, margin).map_err(|e| Error::Image {
+            path: path.clone(),
+            reason: format!("cannot encode a review crop: {e}"),
+        })?;
         let Some((b, png)) = crop else {
             continue;
         };
