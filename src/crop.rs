@@ -48,17 +48,23 @@ pub struct CellInk {
     pub numeric_shape: bool,
     /// Typical glyph height, in page pixels.
     pub glyph_height: i32,
-    /// The box of the first line where the text runs to two lines or more: the start
-    /// of a wrapped label, which is enough to name it.
-    pub first_line: Option<PixelBox>,
+    /// The box of the text's opening where more follows it: the first line of text
+    /// that wraps, and of a line running past [`OPENING_EMS`] glyphs only those. A
+    /// label of the format is named by its first few characters, and OCR's time goes
+    /// by the characters read.
+    pub opening: Option<PixelBox>,
 }
 
+/// Glyphs of a long line that [`CellInk::opening`] keeps: a numbering such as "(二)"
+/// and six or so characters, which tell every two labels of one table apart.
+pub const OPENING_EMS: i32 = 8;
+
 impl CellInk {
-    /// The same ink cut to its first line, when it has more than one.
-    pub fn first_line_only(&self) -> Option<CellInk> {
+    /// The same ink cut to its opening, when more follows it.
+    pub fn opening_only(&self) -> Option<CellInk> {
         Some(CellInk {
-            content: Some(self.first_line?),
-            first_line: None,
+            content: Some(self.opening?),
+            opening: None,
             ..self.clone()
         })
     }
@@ -175,20 +181,45 @@ pub fn analyze(
     let bands = line_bands(&major, tallest);
     // Down to halfway to the second line: the first line's low strokes and points
     // stay in, the second line's tops stay out.
-    let first_line = (bands.len() > 1).then(|| {
-        let bottom = (bands[0].1 + bands[1].0) / 2;
-        (major.iter().chain(&kept_minor))
-            .map(|b| b.bbox)
-            .filter(|b| b.center().1 < bottom)
-            .fold(PixelBox::default(), |a, b| a.union(&b))
+    let bottom = match bands.as_slice() {
+        [first, second, ..] => (first.1 + second.0) / 2,
+        _ => i32::MAX,
+    };
+    let first_line: Vec<PixelBox> = (major.iter().chain(&kept_minor))
+        .map(|b| b.bbox)
+        .filter(|b| b.center().1 < bottom)
+        .collect();
+    let opening = line_opening(&first_line, OPENING_EMS * glyph_height).or_else(|| {
+        (bands.len() > 1).then(|| {
+            first_line
+                .iter()
+                .fold(PixelBox::default(), |a, b| a.union(b))
+        })
     });
     CellInk {
         content: Some(core),
         dust,
         numeric_shape,
         glyph_height,
-        first_line,
+        opening,
     }
+}
+
+/// The box of a line's `pieces` up to the first gap between them at least `width`
+/// from the line's start; `None` when the line has no such gap. A gap falls between
+/// glyphs, so no glyph is cut in two (a glyph of strokes apart, 川, may be).
+fn line_opening(pieces: &[PixelBox], width: i32) -> Option<PixelBox> {
+    let mut by_x = pieces.to_vec();
+    by_x.sort_unstable_by_key(|b| b.x0);
+    let start = by_x.first()?.x0;
+    let mut opening = by_x[0];
+    for piece in &by_x[1..] {
+        if piece.x0 > opening.x1 && opening.x1 - start >= width {
+            return Some(opening);
+        }
+        opening = opening.union(piece);
+    }
+    None
 }
 
 fn is_numeric_shape(major: &[Blob], minor: &[Blob], core: PixelBox) -> bool {
@@ -404,9 +435,12 @@ mod tests {
     }
 
     #[test]
-    fn the_first_of_two_lines_is_boxed_and_one_line_has_no_first_line() {
-        let mut img = GrayImage::from_pixel(300, 140, Luma([255]));
-        for (y, n) in [(20, 6), (70, 3)] {
+    fn the_opening_is_the_first_line_cut_between_glyphs_after_eight() {
+        // Glyphs 30 px tall, 40 px apart: the first line of two is the opening; a line
+        // of twelve is cut at its first gap 8 × 30 px on from its start, one of six is
+        // not cut.
+        let mut img = GrayImage::from_pixel(600, 140, Luma([255]));
+        for (y, n) in [(20, 6), (70, 12)] {
             for g in 0..n {
                 draw_filled_rect_mut(
                     &mut img,
@@ -416,19 +450,29 @@ mod tests {
             }
         }
         let ink = InkMask::from_gray_threshold(&img, 128);
-        let region = PixelBox::from_corners(5, 5, 295, 135);
-        let two = analyze(&img, &ink, region, 300, &CropOptions::default());
+        let opening_of = |y0, y1| {
+            let region = PixelBox::from_corners(5, y0, 595, y1);
+            analyze(&img, &ink, region, 300, &CropOptions::default()).opening
+        };
         assert_eq!(
-            two.first_line,
+            opening_of(5, 135),
             Some(PixelBox::from_corners(20, 20, 250, 50))
         );
-        let first = two.first_line_only().unwrap();
-        assert_eq!((first.content, first.first_line), (two.first_line, None));
-        let top = PixelBox::from_corners(5, 5, 295, 60);
+        assert_eq!(opening_of(5, 60), None);
+        // The seventh glyph ends at 290, 270 px on; the sixth 230 px on.
         assert_eq!(
-            analyze(&img, &ink, top, 300, &CropOptions::default()).first_line,
-            None
+            opening_of(60, 135),
+            Some(PixelBox::from_corners(20, 70, 290, 100))
         );
+        let two = analyze(
+            &img,
+            &ink,
+            PixelBox::from_corners(5, 5, 595, 135),
+            300,
+            &CropOptions::default(),
+        );
+        let first = two.opening_only().unwrap();
+        assert_eq!((first.content, first.opening), (two.opening, None));
     }
 
     #[test]

@@ -193,7 +193,7 @@ fn unread_text(cells: &[GridCell], kinds: &[ReadKind], inks: &[CellInk]) -> Vec<
 
 /// Which cells are the label of a row holding an applications row's every value, each
 /// in a cell of its own: nothing of the row can have run into such a label, so its
-/// first line is enough to name it. A row short of values may have lost one into its
+/// opening is enough to name it. A row short of values may have lost one into its
 /// label (a faded rule), read from the label's lines (`layout::values_in_label`).
 fn labels_of_full_rows(cells: &[GridCell], kinds: &[ReadKind]) -> Vec<bool> {
     let full = template::APPLICANT_COLS.len();
@@ -214,7 +214,7 @@ fn labels_of_full_rows(cells: &[GridCell], kinds: &[ReadKind]) -> Vec<bool> {
         .collect()
 }
 
-/// Which of the labels `named_by_first_line` are left unread at first: every other one
+/// Which of the labels `named_by_opening` are left unread at first: every other one
 /// in a run of such rows, never the run's first or last. Mapping names such a row by
 /// its place between the two rows beside it, whose labels are read
 /// ([`layout::map_naming_unread`]); where it cannot, the label is read after all. With
@@ -223,17 +223,17 @@ fn labels_of_full_rows(cells: &[GridCell], kinds: &[ReadKind]) -> Vec<bool> {
 /// by side could swap unseen.
 fn labels_named_by_place(
     cells: &[GridCell],
-    named_by_first_line: &[bool],
+    named_by_opening: &[bool],
     inks: &[CellInk],
 ) -> Vec<bool> {
     let candidate = |(c, (&first, ink)): (&GridCell, (&bool, &CellInk))| {
         (first && ink.content.is_some()).then_some(c.row)
     };
-    let rows: HashSet<usize> = (cells.iter().zip(named_by_first_line.iter().zip(inks)))
+    let rows: HashSet<usize> = (cells.iter().zip(named_by_opening.iter().zip(inks)))
         .filter_map(candidate)
         .collect();
     let runs_from = |row: usize| (0..=row).rev().take_while(|r| rows.contains(r)).count();
-    (cells.iter().zip(named_by_first_line.iter().zip(inks)))
+    (cells.iter().zip(named_by_opening.iter().zip(inks)))
         .map(|cell| {
             candidate(cell).is_some_and(|row| rows.contains(&(row + 1)) && runs_from(row) % 2 == 0)
         })
@@ -346,25 +346,26 @@ impl<'a> Engine<'a> {
     /// reading is unsure — values run into the label where a rule was lost read as
     /// noise on a line — it is read again as a block.
     ///
-    /// Where `first_line_names_it`, a wrapped label is read by its first line alone
-    /// when that line reads surely, marked as read in part
-    /// ([`labels::UNREAD_REST`]): OCR's time goes by the characters read, and a row of
-    /// the applications table is named by its first line's nine or so.
+    /// Where `opening_names_it`, a label running on past its opening (a wrapped label,
+    /// a long line: [`CellInk::opening`]) is read by its opening alone when that reads
+    /// surely, marked as read in part ([`labels::UNREAD_REST`]): OCR's time goes by the
+    /// characters read, and a row of the applications table is named by its first six
+    /// or so.
     fn read_cell(
         &self,
         page: &PreparedPage,
         ink: &CellInk,
         bbox: PixelBox,
         kind: ReadKind,
-        first_line_names_it: bool,
+        opening_names_it: bool,
         reader: &mut dyn TextReader,
     ) -> Result<Reading> {
-        let first_line = ink
-            .first_line_only()
-            .filter(|_| first_line_names_it && kind == ReadKind::Text && page.text_layer.is_none());
-        if let Some(first) = first_line {
+        let opening = ink
+            .opening_only()
+            .filter(|_| opening_names_it && kind == ReadKind::Text && page.text_layer.is_none());
+        if let Some(opening) = opening {
             let line =
-                self.read_region(page, &page.erased, &first, bbox, ReadKind::Line, reader)?;
+                self.read_region(page, &page.erased, &opening, bbox, ReadKind::Line, reader)?;
             if let Some(r) = line.filter(|r| r.confidence >= SURE_LINE) {
                 return Ok(Reading {
                     text: format!("{}{}", r.text, labels::UNREAD_REST),
@@ -423,18 +424,18 @@ impl<'a> Engine<'a> {
                 None => (t, inks, kinds),
             };
             let unread = unread_text(&t.cells, &kinds, &inks);
-            let named_by_first_line = labels_of_full_rows(&t.cells, &kinds);
+            let named_by_opening = labels_of_full_rows(&t.cells, &kinds);
             let by_place = match page.text_layer {
                 // A text layer costs nothing to read.
                 Some(_) => vec![false; t.cells.len()],
-                None => labels_named_by_place(&t.cells, &named_by_first_line, &inks),
+                None => labels_named_by_place(&t.cells, &named_by_opening, &inks),
             };
             let mut cells = Vec::with_capacity(t.cells.len());
-            for (((((cell, ink), kind), unread), first_line_names_it), by_place) in
+            for (((((cell, ink), kind), unread), opening_names_it), by_place) in
                 (t.cells.iter().zip(&inks))
                     .zip(kinds)
                     .zip(unread)
-                    .zip(named_by_first_line)
+                    .zip(named_by_opening)
                     .zip(by_place)
             {
                 // A text layer costs nothing to read, so its headings are kept.
@@ -457,7 +458,7 @@ impl<'a> Engine<'a> {
                         from_text_layer: page.text_layer.is_some(),
                     }
                 } else {
-                    self.read_cell(page, ink, cell.bbox, kind, first_line_names_it, reader)?
+                    self.read_cell(page, ink, cell.bbox, kind, opening_names_it, reader)?
                 };
                 log::debug!(
                     "page {} cell r{} c{} span {}x{} at {:?} {:?} numeric_shape={} text={:?}",

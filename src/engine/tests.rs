@@ -33,17 +33,22 @@ impl TextReader for FakeReader {
     }
 }
 
-/// A page with one cell holding `lines` lines of glyph-high ink.
+/// A page with one cell holding `lines` lines of six glyphs.
 fn page_and_cell(lines: i32) -> (PreparedPage, CellInk, PixelBox) {
+    page_and_cell_of(lines, 6)
+}
+
+/// A page with one cell holding `lines` lines of `glyphs` glyphs each.
+fn page_and_cell_of(lines: i32, glyphs: i32) -> (PreparedPage, CellInk, PixelBox) {
     let mut gray = GrayImage::from_pixel(600, 300, Luma([255]));
     for l in 0..lines {
-        for g in 0..6 {
+        for g in 0..glyphs {
             let rect = Rect::at(40 + g * 40, 40 + l * 50).of_size(30, 30);
             draw_filled_rect_mut(&mut gray, rect, Luma([0]));
         }
     }
     let ink = InkMask::from_gray_threshold(&gray, 128);
-    let bbox = PixelBox::from_corners(20, 20, 400, 60 + lines * 50);
+    let bbox = PixelBox::from_corners(20, 20, 580, 60 + lines * 50);
     let cell = crop::analyze(&gray, &ink, bbox, 300, &CropOptions::default());
     let page = PreparedPage {
         number: 1,
@@ -64,15 +69,22 @@ fn read(lines: i32, line_confidence: f32) -> (Reading, Vec<ReadKind>) {
     read_with(lines, line_confidence, false)
 }
 
-fn read_with(lines: i32, line_confidence: f32, first_line: bool) -> (Reading, Vec<ReadKind>) {
-    let (page, cell, bbox) = page_and_cell(lines);
+fn read_with(lines: i32, line_confidence: f32, opening: bool) -> (Reading, Vec<ReadKind>) {
+    read_cell_of(page_and_cell(lines), line_confidence, opening)
+}
+
+fn read_cell_of(
+    (page, cell, bbox): (PreparedPage, CellInk, PixelBox),
+    line_confidence: f32,
+    opening: bool,
+) -> (Reading, Vec<ReadKind>) {
     let engine = Engine::new(&NoPdf, EngineOptions::default());
     let mut reader = FakeReader {
         line_confidence,
         asked: Vec::new(),
     };
     let r = engine
-        .read_cell(&page, &cell, bbox, ReadKind::Text, first_line, &mut reader)
+        .read_cell(&page, &cell, bbox, ReadKind::Text, opening, &mut reader)
         .unwrap();
     (r, reader.asked)
 }
@@ -110,7 +122,22 @@ fn a_wrapped_label_that_its_first_line_names_is_read_by_that_line_alone() {
 }
 
 #[test]
-fn only_the_labels_of_rows_with_every_applications_value_are_named_by_a_first_line() {
+fn a_long_line_that_its_opening_names_is_read_by_that_opening_alone() {
+    let long = || page_and_cell_of(1, 12);
+    let (_, cell, _) = long();
+    let opening = cell.opening.unwrap();
+    assert!(opening.width() < cell.content.unwrap().width() * 3 / 4);
+    let (r, asked) = read_cell_of(long(), 0.9, true);
+    assert_eq!(asked, [ReadKind::Line]);
+    assert_eq!(r.text, format!("Line{}", labels::UNREAD_REST));
+    // Where no opening names the row, the whole line is read.
+    let (r, asked) = read_cell_of(long(), 0.9, false);
+    assert_eq!(asked, [ReadKind::Line]);
+    assert_eq!(r.text, "Line");
+}
+
+#[test]
+fn only_the_labels_of_rows_with_every_applications_value_are_named_by_an_opening() {
     let full = template::APPLICANT_COLS.len();
     let cell = |row, col| GridCell {
         row,
@@ -294,7 +321,7 @@ fn labels_left_unread_are_every_other_one_in_a_run_never_its_ends() {
         col_span: 1,
         bbox: PixelBox::from_corners(0, 0, 10, 10),
     };
-    // Runs of rows named by a first line: 0–3, 5–7 (row 4's label is empty), 9–10.
+    // Runs of rows named by an opening: 0–3, 5–7 (row 4's label is empty), 9–10.
     let cells: Vec<GridCell> = (0..=10).map(label).collect();
     let named: Vec<bool> = (0..=10).map(|r| r != 8).collect();
     let inks: Vec<CellInk> = (0..=10)

@@ -174,7 +174,7 @@ impl Engine<'_> {
         for (bbox, ink) in text.iter().take(LABEL_SAMPLE) {
             // One line, as a line: a block's layout analysis of a line read the
             // wrong way costs ten times more and tells no more.
-            let (line, rest) = match ink.first_line_only() {
+            let (line, rest) = match ink.opening_only() {
                 Some(first) => (first, Some(labels::UNREAD_REST)),
                 None => (ink.clone(), None),
             };
