@@ -366,7 +366,13 @@ impl<'a> Engine<'a> {
         if let Some(opening) = opening {
             let line =
                 self.read_region(page, &page.erased, &opening, bbox, ReadKind::Line, reader)?;
-            if let Some(r) = line.filter(|r| r.confidence >= SURE_LINE) {
+            // Tesseract is unsure of many an opening that it reads right: of a
+            // numbering's "1." most of all. A reading that names a label is kept.
+            let names_a_label = |r: &Reading| {
+                let text = format!("{}{}", r.text, labels::UNREAD_REST);
+                labels::names_a_label(&text, &template::label_variants())
+            };
+            if let Some(r) = line.filter(|r| r.confidence >= SURE_LINE || names_a_label(r)) {
                 return Ok(Reading {
                     text: format!("{}{}", r.text, labels::UNREAD_REST),
                     ..r

@@ -108,6 +108,16 @@ pub fn best_similarity(observed: &str, variants: &[&str]) -> f32 {
         .fold(0.0, f32::max)
 }
 
+/// Similarity to a format label above which a label is taken as named: what a row
+/// label read with a character or two wrong keeps, and a line of glyphs read the wrong
+/// way round, or of noise, never reaches.
+const NAMED: f32 = 0.6;
+
+/// Whether `text` reads as one of the format's labels (`variants`).
+pub fn names_a_label(text: &str, variants: &[&str]) -> bool {
+    best_similarity(text, variants) >= NAMED
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

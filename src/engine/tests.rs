@@ -10,9 +10,11 @@ use image::Luma;
 use imageproc::drawing::draw_filled_rect_mut;
 use imageproc::rect::Rect;
 
-/// Answers each kind with a set confidence and remembers what it was asked.
+/// Answers each kind with its name, or `line_text` for a line, at a set confidence,
+/// and remembers what it was asked.
 struct FakeReader {
     line_confidence: f32,
+    line_text: Option<&'static str>,
     asked: Vec<ReadKind>,
 }
 
@@ -24,8 +26,12 @@ impl TextReader for FakeReader {
         } else {
             0.9
         };
+        let text = match self.line_text {
+            Some(text) if kind == ReadKind::Line => text.to_string(),
+            _ => format!("{kind:?}"),
+        };
         Ok(Reading {
-            text: format!("{kind:?}"),
+            text,
             confidence,
             symbols: Vec::new(),
             from_text_layer: false,
@@ -70,17 +76,19 @@ fn read(lines: i32, line_confidence: f32) -> (Reading, Vec<ReadKind>) {
 }
 
 fn read_with(lines: i32, line_confidence: f32, opening: bool) -> (Reading, Vec<ReadKind>) {
-    read_cell_of(page_and_cell(lines), line_confidence, opening)
+    read_cell_of(page_and_cell(lines), line_confidence, None, opening)
 }
 
 fn read_cell_of(
     (page, cell, bbox): (PreparedPage, CellInk, PixelBox),
     line_confidence: f32,
+    line_text: Option<&'static str>,
     opening: bool,
 ) -> (Reading, Vec<ReadKind>) {
     let engine = Engine::new(&NoPdf, EngineOptions::default());
     let mut reader = FakeReader {
         line_confidence,
+        line_text,
         asked: Vec::new(),
     };
     let r = engine
@@ -127,13 +135,25 @@ fn a_long_line_that_its_opening_names_is_read_by_that_opening_alone() {
     let (_, cell, _) = long();
     let opening = cell.opening.unwrap();
     assert!(opening.width() < cell.content.unwrap().width() * 3 / 4);
-    let (r, asked) = read_cell_of(long(), 0.9, true);
+    let (r, asked) = read_cell_of(long(), 0.9, None, true);
     assert_eq!(asked, [ReadKind::Line]);
     assert_eq!(r.text, format!("Line{}", labels::UNREAD_REST));
     // Where no opening names the row, the whole line is read.
-    let (r, asked) = read_cell_of(long(), 0.9, false);
+    let (r, asked) = read_cell_of(long(), 0.9, None, false);
     assert_eq!(asked, [ReadKind::Line]);
     assert_eq!(r.text, "Line");
+}
+
+#[test]
+fn an_unsure_opening_is_kept_where_it_names_a_label() {
+    let long = || page_and_cell_of(1, 12);
+    let (r, asked) = read_cell_of(long(), 0.6, Some("1信访举报投"), true);
+    assert_eq!(asked, [ReadKind::Line]);
+    assert_eq!(r.text, format!("1信访举报投{}", labels::UNREAD_REST));
+    // Unsure and naming none, the whole line is read, and then the block.
+    let (r, asked) = read_cell_of(long(), 0.6, Some("全相下必"), true);
+    assert_eq!(asked, [ReadKind::Line, ReadKind::Line, ReadKind::Text]);
+    assert_eq!(r.text, "Text");
 }
 
 #[test]
@@ -385,6 +405,7 @@ fn a_label_left_unread_that_its_place_cannot_name_is_read_and_mapped_again() {
     let engine = Engine::new(&NoPdf, EngineOptions::default());
     let mut reader = FakeReader {
         line_confidence: 0.9,
+        line_text: None,
         asked: Vec::new(),
     };
     let tables = engine

@@ -81,20 +81,10 @@ fn with_page_tables(
     out
 }
 
-/// Whether `text` reads as one of the format's labels (`variants`).
-fn is_a_label(text: &str, variants: &[&str]) -> bool {
-    labels::best_similarity(text, variants) >= NAMED
-}
-
 /// Labels read to judge which way a page reads: enough that one misread label does
 /// not decide, few enough that judging a way costs a fraction of reading the page
 /// that way (its digits, turned, read as text: seconds a page).
 const LABEL_SAMPLE: usize = 8;
-
-/// Similarity to a format label above which a label is taken as named: what a row
-/// label read with a character or two wrong keeps, and a line of another way's
-/// glyphs read as text never reaches.
-const NAMED: f32 = 0.6;
 
 /// Whether a page whose sample of labels names `named` of the format reads the right
 /// way: a quarter of them is more than a page read the wrong way ever names (its
@@ -131,8 +121,9 @@ impl Engine<'_> {
         read: &'r [ReadTable],
     ) -> Option<&'r ReadTable> {
         let variants = template::label_variants();
-        let names_a_label =
-            |t: &ReadTable| (t.cells.iter()).any(|c| is_a_label(&c.reading.text, &variants));
+        let names_a_label = |t: &ReadTable| {
+            (t.cells.iter()).any(|c| labels::names_a_label(&c.reading.text, &variants))
+        };
         let on_page = || read.iter().filter(|t| t.page == page.number);
         if on_page().any(names_a_label) {
             return None;
@@ -182,7 +173,7 @@ impl Engine<'_> {
                 self.read_region(page, &page.erased, &line, *bbox, ReadKind::Line, reader)?;
             let text: String =
                 reading.map_or(String::new(), |r| r.text.chars().chain(rest).collect());
-            named += usize::from(is_a_label(&text, &variants));
+            named += usize::from(labels::names_a_label(&text, &variants));
         }
         Ok(named)
     }
