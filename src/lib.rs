@@ -35,6 +35,7 @@ pub mod rasterize;
 pub mod repair;
 pub mod review;
 pub mod server;
+mod simd;
 pub mod template;
 pub mod union_find;
 pub mod value;

@@ -1,6 +1,7 @@
 //! Normalize: colour to gray without the red seal, adaptive binarization (Sauvola via
 //! integral images), deskew from the page's long ruling lines and text lines.
 
+use crate::simd::avx2_or_portable;
 use image::{DynamicImage, GrayImage};
 
 /// A binary image: `true` where there is ink.
@@ -109,6 +110,7 @@ pub fn to_gray(img: &DynamicImage) -> GrayImage {
 }
 
 /// The gray of one colour pixel, with a seal's red taken for paper.
+#[inline(always)]
 pub fn luma_without_seal(r: u8, g: u8, b: u8) -> u8 {
     let (r, g, b) = (r as i32, g as i32, b as i32);
     // A seal's red is far above its green and blue; black ink under it stays dark
@@ -116,10 +118,13 @@ pub fn luma_without_seal(r: u8, g: u8, b: u8) -> u8 {
     // paper, is less red but still bright in red: left in, its outline reads as ink
     // that strings the closing lines together.
     let redness = r - g.max(b);
-    if redness > 60 || (redness > 25 && r > 140) {
+    let seal = (redness > 60) | ((redness > 25) & (r > 140));
+    // Both sides worked out, one kept: no branch, so a row of pixels vectorizes.
+    let luma = ((r * 299 + g * 587 + b * 114) as u32 / 1000) as u8;
+    if seal {
         255
     } else {
-        ((r * 299 + g * 587 + b * 114) / 1000) as u8
+        luma
     }
 }
 
@@ -155,26 +160,14 @@ pub fn binarize(
     }
 }
 
-/// The page turned clockwise by `theta` radians about its centre, bilinear, with
-/// `paper` where the turned page has no source. The same pixels as imageproc's
-/// `rotate_about_center` (same mapping and float arithmetic, same truncation), which
-/// spends most of its time on bounds checks and generic pixel access: here only the
-/// page's edge takes the checked path.
-pub fn rotate_about_center(gray: &GrayImage, theta: f32, paper: u8) -> GrayImage {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has AVX2, checked just above.
-        return unsafe { rotate_avx2(gray, theta, paper) };
-    }
-    rotate_portable(gray, theta, paper)
-}
-
-/// [`rotate_portable`] compiled for AVX2: eight lanes where the baseline has four, the
-/// same float operations on each, so the same pixels.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn rotate_avx2(gray: &GrayImage, theta: f32, paper: u8) -> GrayImage {
-    rotate_portable(gray, theta, paper)
+avx2_or_portable! {
+    /// The page turned clockwise by `theta` radians about its centre, bilinear, with
+    /// `paper` where the turned page has no source. The same pixels as imageproc's
+    /// `rotate_about_center` (same mapping and float arithmetic, same truncation), which
+    /// spends most of its time on bounds checks and generic pixel access: here only the
+    /// page's edge takes the checked path.
+    pub fn rotate_about_center(gray: &GrayImage, theta: f32, paper: u8) -> GrayImage
+        = rotate_portable;
 }
 
 /// [`rotate_about_center`] for any x86-64 (or other) processor.
@@ -316,33 +309,15 @@ pub fn sauvola_masks<const N: usize>(gray: &GrayImage, window: u32, ks: [f32; N]
     sauvola_masks_every(gray, window, ks, 1)
 }
 
-/// [`sauvola_masks`] decided only on rows whose `y` is a multiple of `step`
-/// (elsewhere no ink), with the same full-resolution window sums.
-fn sauvola_masks_every<const N: usize>(
-    gray: &GrayImage,
-    window: u32,
-    ks: [f32; N],
-    step: usize,
-) -> [InkMask; N] {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has AVX2, checked just above.
-        return unsafe { sauvola_masks_avx2(gray, window, ks, step) };
-    }
-    sauvola_masks_portable(gray, window, ks, step)
-}
-
-/// [`sauvola_masks_portable`] compiled for AVX2, as [`rotate_avx2`] is: the same
-/// integers and floats, twice as many a instruction.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn sauvola_masks_avx2<const N: usize>(
-    gray: &GrayImage,
-    window: u32,
-    ks: [f32; N],
-    step: usize,
-) -> [InkMask; N] {
-    sauvola_masks_portable(gray, window, ks, step)
+avx2_or_portable! {
+    /// [`sauvola_masks`] decided only on rows whose `y` is a multiple of `step`
+    /// (elsewhere no ink), with the same full-resolution window sums.
+    fn sauvola_masks_every[const N: usize](
+        gray: &GrayImage,
+        window: u32,
+        ks: [f32; N],
+        step: usize,
+    ) -> [InkMask; N] = sauvola_masks_portable;
 }
 
 /// [`sauvola_masks_every`] for any processor.
