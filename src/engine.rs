@@ -240,6 +240,10 @@ fn labels_named_by_place(
         .collect()
 }
 
+/// Widest a line that may hold a report's date is, in heights of the line: a date
+/// with the body's name before it, "XX局 二〇二四年三月十八日", is some sixteen.
+const DATE_LINE_EMS: i32 = 20;
+
 /// Tesseract's mean confidence above which a label read as one line is kept.
 const SURE_LINE: f32 = 0.75;
 
@@ -659,19 +663,35 @@ impl<'a> Engine<'a> {
             })
             .max()
             .unwrap_or(0);
-        let lines = fields::text_lines(&last.ink, PixelBox::from_corners(0, below, w, h), last.dpi);
+        let area = PixelBox::from_corners(0, below, w, h);
+        // A line of prose is no date line: a date is ten characters or so.
+        let lines = (fields::text_lines(&last.ink, area, last.dpi).into_iter())
+            .filter(|l| l.width() <= DATE_LINE_EMS * l.height());
         // From the bottom up, as far as the first line that dates the report: the date
-        // closes the report, so the lines above it (a long line of prose, the
-        // organization) are seldom read at all.
-        let mut read: Vec<String> = Vec::new();
-        for line in lines.iter().rev().take(3) {
-            let text = self.read_lines(last, &[*line], ReadKind::Text, reader)?;
-            read.splice(0..0, text.into_iter().map(|r| r.text));
-            if let Some(date) = fields::parse_date(&read.join("\n"), year) {
+        // closes the report, so the lines above it (the organization) are seldom read.
+        let (mut closing, mut doubtful) = (prose::Prose::default(), prose::Prose::default());
+        for line in lines.rev().take(3) {
+            for r in self.read_lines(last, &[line], ReadKind::Text, reader)? {
+                // Read again below only where it may be a date: one misread (a seal
+                // over it), not the body's name read surely above it.
+                let may_date = fields::looks_dated(&r.text) || r.confidence < SURE_LINE;
+                let read = prose::Line {
+                    page: last.number,
+                    bbox: line,
+                    text: r.text,
+                };
+                if may_date {
+                    doubtful.closing.insert(0, read.clone());
+                }
+                closing.closing.insert(0, read);
+            }
+            if let Some(date) = closing.published(year) {
                 return Ok(Some(date));
             }
         }
-        Ok(None)
+        // Read again as the prose's closing lines are: from the print alone.
+        self.reread_for_date(pages, &mut doubtful, year, reader)?;
+        Ok(doubtful.published(year))
     }
 
     /// Stage 7: the prose outside the tables, line by line in reading order — from the

@@ -195,6 +195,13 @@ pub fn tidy_title(title: &str, read_org: Option<&str>, org: Option<&str>) -> Str
     }
 }
 
+/// Whether `text` holds some part of a date as these reports print one: a digit, 〇,
+/// 年, 月 or 日. A date misread beyond parsing mostly keeps one of them.
+pub fn looks_dated(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_ascii_digit() || "年月日〇".contains(c))
+}
+
 /// The last date in `text` as `YYYY-MM-DD`, Arabic or Chinese numerals.
 ///
 /// `report_year` is the year the report covers; the regulation has it published in the

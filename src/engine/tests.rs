@@ -287,19 +287,35 @@ fn a_date_lost_from_the_print_alone_is_read_again_with_its_lighter_strokes() {
     assert_eq!(reader.reads, 2);
 }
 
-/// Answers each reading with the next of its lines, in the order asked.
+/// Answers each reading with the next of its lines, in the order asked, sure of all
+/// but those `unsure`, and remembers how wide each image read was.
 struct ScriptedReader {
     answers: Vec<&'static str>,
+    unsure: Vec<usize>,
     reads: usize,
+    widths: Vec<u32>,
+}
+
+impl ScriptedReader {
+    fn new(answers: Vec<&'static str>) -> Self {
+        ScriptedReader {
+            answers,
+            unsure: Vec::new(),
+            reads: 0,
+            widths: Vec::new(),
+        }
+    }
 }
 
 impl TextReader for ScriptedReader {
-    fn read(&mut self, _: &GrayImage, _: u32, _: ReadKind) -> Result<Reading> {
+    fn read(&mut self, image: &GrayImage, _: u32, _: ReadKind) -> Result<Reading> {
+        self.widths.push(image.width());
         let text = self.answers.get(self.reads).copied().unwrap_or_default();
+        let sure = !self.unsure.contains(&self.reads);
         self.reads += 1;
         Ok(Reading {
             text: text.into(),
-            confidence: 0.9,
+            confidence: if sure { 0.9 } else { 0.4 },
             symbols: Vec::new(),
             from_text_layer: false,
         })
@@ -311,7 +327,7 @@ fn the_date_under_the_tables_is_read_from_the_bottom_line_up() {
     let (page, _, _) = page_and_cell(3);
     let engine = Engine::new(&NoPdf, EngineOptions::default());
     let date = |answers| {
-        let mut reader = ScriptedReader { answers, reads: 0 };
+        let mut reader = ScriptedReader::new(answers);
         let date = engine
             .date_under_tables(std::slice::from_ref(&page), &[], Some(2021), &mut reader)
             .unwrap();
@@ -326,6 +342,36 @@ fn the_date_under_the_tables_is_read_from_the_bottom_line_up() {
     // No date: the last three lines are read, no more.
     let (found, reads) = date(vec!["第三页", "某某县审计局", "无其他需要报告的事项。"]);
     assert_eq!((found, reads), (None, 3));
+}
+
+#[test]
+fn a_date_misread_under_the_tables_is_read_again_and_a_line_of_prose_never() {
+    // At 300 dpi, glyphs 30 px high 40 apart: a line of prose 25 glyphs long, the
+    // body's name (8) and the date (10) under it.
+    let mut gray = GrayImage::from_pixel(1200, 600, Luma([255]));
+    for (y, glyphs) in [(100, 25), (300, 8), (400, 10)] {
+        for g in 0..glyphs {
+            let rect = Rect::at(100 + g * 40, y).of_size(30, 30);
+            draw_filled_rect_mut(&mut gray, rect, Luma([0]));
+        }
+    }
+    let (mut page, _, _) = page_and_cell(1);
+    page.ink = InkMask::from_gray_threshold(&gray, 128);
+    (page.gray, page.erased) = (gray.clone(), gray);
+    let engine = Engine::new(&NoPdf, EngineOptions::default());
+    // The date under a seal reads as one unsure character; read again, as itself.
+    let mut reader = ScriptedReader::new(vec!["有", "某某县审计局", "二〇二二年一月十九日"]);
+    reader.unsure = vec![0];
+    let date = engine
+        .date_under_tables(std::slice::from_ref(&page), &[], Some(2021), &mut reader)
+        .unwrap();
+    assert_eq!((date.as_deref(), reader.reads), (Some("2022-01-19"), 3));
+    // The line of prose, 1000 px long, was not among them.
+    assert!(
+        reader.widths.iter().all(|&w| w < 800),
+        "{:?}",
+        reader.widths
+    );
 }
 
 #[test]
