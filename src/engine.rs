@@ -372,15 +372,14 @@ impl<'a> Engine<'a> {
                 self.read_region(page, &page.erased, &opening, bbox, ReadKind::Line, reader)?;
             // Tesseract is unsure of many an opening that it reads right: of a
             // numbering's "1." most of all. A reading that names a label is kept.
-            let names_a_label = |r: &Reading| {
-                let text = format!("{}{}", r.text, labels::UNREAD_REST);
-                labels::names_a_label(&text, &template::label_variants())
-            };
-            if let Some(r) = line.filter(|r| r.confidence >= SURE_LINE || names_a_label(r)) {
-                return Ok(Reading {
-                    text: format!("{}{}", r.text, labels::UNREAD_REST),
-                    ..r
-                });
+            let in_part = line.map(|r| Reading {
+                text: format!("{}{}", r.text, labels::UNREAD_REST),
+                ..r
+            });
+            let names_a_label =
+                |r: &Reading| labels::names_a_label(&r.text, &template::label_variants());
+            if let Some(r) = in_part.filter(|r| r.confidence >= SURE_LINE || names_a_label(r)) {
+                return Ok(r);
             }
         }
         let one_line = ink

@@ -420,12 +420,8 @@ fn runs_by_row(ink: &InkMask, min_run: i32, bridge: i32) -> Vec<Vec<Run>> {
 /// How many pixels at the start of `row` are paper. Most of a row is: it is passed
 /// sixteen pixels at a time, each sixteen tested at once, not one by one.
 fn paper_before_ink(row: &[bool]) -> usize {
-    let blocks = row.chunks_exact(16);
-    let in_blocks = 16
-        * blocks
-            .clone()
-            .take_while(|b| !b.iter().fold(false, |a, &p| a | p))
-            .count();
+    let paper_block = |b: &&[bool]| !b.iter().fold(false, |a, &p| a | p);
+    let in_blocks = 16 * row.chunks_exact(16).take_while(paper_block).count();
     in_blocks + row[in_blocks..].iter().take_while(|&&p| !p).count()
 }
 
