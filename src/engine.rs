@@ -191,49 +191,66 @@ fn unread_text(cells: &[GridCell], kinds: &[ReadKind], inks: &[CellInk]) -> Vec<
         .collect()
 }
 
-/// Which cells are the label of a row holding an applications row's every value, each
-/// in a cell of its own: nothing of the row can have run into such a label, so its
-/// opening is enough to name it. A row short of values may have lost one into its
-/// label (a faded rule), read from the label's lines (`layout::values_in_label`).
-fn labels_of_full_rows(cells: &[GridCell], kinds: &[ReadKind]) -> Vec<bool> {
+/// What a text cell is to the row it names, which decides how it is read.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum LabelRole {
+    /// No row's label: a heading, or a value read as text.
+    None,
+    /// A row's label: its row holds numbers, all of them right of it, and no cell of
+    /// that row alone stands left of it (only headings of groups of rows may).
+    Label,
+    /// The label of a row holding an applications row's every value, each in a cell
+    /// of its own: nothing of the row can have run into such a label, so its opening
+    /// is enough to name it. A row short of values may have lost one into its label
+    /// (a faded rule), read from the label's lines (`layout::values_in_label`).
+    LabelOfFullRow,
+}
+
+/// The [`LabelRole`] of each cell.
+fn label_roles(cells: &[GridCell], kinds: &[ReadKind]) -> Vec<LabelRole> {
     let full = template::APPLICANT_COLS.len();
-    let numbers_at = |row: usize| {
+    let numbers_at = |rows: std::ops::Range<usize>| {
         (cells.iter().zip(kinds))
-            .filter(|(c, &k)| k == ReadKind::Number && c.row == row)
+            .filter(|(c, &k)| k == ReadKind::Number && rows.contains(&c.row))
             .map(|(c, _)| c.col)
             .collect::<Vec<_>>()
     };
     (cells.iter().zip(kinds))
         .map(|(c, &k)| {
-            let numbers = numbers_at(c.row);
-            k == ReadKind::Text
-                && c.row_span == 1
-                && numbers.len() == full
-                && numbers.iter().all(|&n| n >= c.col + c.col_span)
+            let rows = c.row..c.row + c.row_span;
+            let numbers = numbers_at(rows.clone());
+            let first =
+                !(cells.iter()).any(|o| o.row_span == 1 && rows.contains(&o.row) && o.col < c.col);
+            let names_them =
+                first && !numbers.is_empty() && numbers.iter().all(|&n| n >= c.col + c.col_span);
+            match (
+                k == ReadKind::Text && names_them,
+                c.row_span == 1 && numbers.len() == full,
+            ) {
+                (false, _) => LabelRole::None,
+                (true, false) => LabelRole::Label,
+                (true, true) => LabelRole::LabelOfFullRow,
+            }
         })
         .collect()
 }
 
-/// Which of the labels `named_by_opening` are left unread at first: every other one
+/// Which labels of full rows ([`LabelRole::LabelOfFullRow`]) are left unread at first: every other one
 /// in a run of such rows, never the run's first or last. Mapping names such a row by
 /// its place between the two rows beside it, whose labels are read
 /// ([`layout::map_naming_unread`]); where it cannot, the label is read after all. With
 /// each unread label between two read ones, rows printed in another order than the
 /// format's always put a read label out of place, so they are noticed: two unread side
 /// by side could swap unseen.
-fn labels_named_by_place(
-    cells: &[GridCell],
-    named_by_opening: &[bool],
-    inks: &[CellInk],
-) -> Vec<bool> {
-    let candidate = |(c, (&first, ink)): (&GridCell, (&bool, &CellInk))| {
-        (first && ink.content.is_some()).then_some(c.row)
+fn labels_named_by_place(cells: &[GridCell], roles: &[LabelRole], inks: &[CellInk]) -> Vec<bool> {
+    let candidate = |(c, (&role, ink)): (&GridCell, (&LabelRole, &CellInk))| {
+        (role == LabelRole::LabelOfFullRow && ink.content.is_some()).then_some(c.row)
     };
-    let rows: HashSet<usize> = (cells.iter().zip(named_by_opening.iter().zip(inks)))
+    let rows: HashSet<usize> = (cells.iter().zip(roles.iter().zip(inks)))
         .filter_map(candidate)
         .collect();
     let runs_from = |row: usize| (0..=row).rev().take_while(|r| rows.contains(r)).count();
-    (cells.iter().zip(named_by_opening.iter().zip(inks)))
+    (cells.iter().zip(roles.iter().zip(inks)))
         .map(|cell| {
             candidate(cell).is_some_and(|row| rows.contains(&(row + 1)) && runs_from(row) % 2 == 0)
         })
@@ -350,23 +367,24 @@ impl<'a> Engine<'a> {
     /// reading is unsure — values run into the label where a rule was lost read as
     /// noise on a line — it is read again as a block.
     ///
-    /// Where `opening_names_it`, a label running on past its opening (a wrapped label,
-    /// a long line: [`CellInk::opening`]) is read by its opening alone when that reads
-    /// surely, marked as read in part ([`labels::UNREAD_REST`]): OCR's time goes by the
-    /// characters read, and a row of the applications table is named by its first six
-    /// or so.
+    /// A label of a full row ([`LabelRole::LabelOfFullRow`]) running on past its
+    /// opening (a wrapped label, a long line: [`CellInk::opening`]) is read by its
+    /// opening alone when that reads surely, marked as read in part
+    /// ([`labels::UNREAD_REST`]): OCR's time goes by the characters read, and a row of
+    /// the applications table is named by its first six or so.
     fn read_cell(
         &self,
         page: &PreparedPage,
         ink: &CellInk,
         bbox: PixelBox,
         kind: ReadKind,
-        opening_names_it: bool,
+        role: LabelRole,
         reader: &mut dyn TextReader,
     ) -> Result<Reading> {
+        let scanned_text = kind == ReadKind::Text && page.text_layer.is_none();
         let opening = ink
             .opening_only()
-            .filter(|_| opening_names_it && kind == ReadKind::Text && page.text_layer.is_none());
+            .filter(|_| role == LabelRole::LabelOfFullRow && scanned_text);
         if let Some(opening) = opening {
             let line =
                 self.read_region(page, &page.erased, &opening, bbox, ReadKind::Line, reader)?;
@@ -385,7 +403,7 @@ impl<'a> Engine<'a> {
         let one_line = ink
             .content
             .is_some_and(|c| c.height() * 2 < ink.glyph_height * 3);
-        if kind == ReadKind::Text && one_line && page.text_layer.is_none() {
+        if scanned_text && one_line {
             let line = self.read_region(page, &page.erased, ink, bbox, ReadKind::Line, reader)?;
             log::trace!(
                 "line read {:?}",
@@ -395,9 +413,22 @@ impl<'a> Engine<'a> {
                 return Ok(r);
             }
         }
-        Ok(self
+        let block = self
             .read_region(page, &page.erased, ink, bbox, kind, reader)?
-            .unwrap_or_default())
+            .unwrap_or_default();
+        // A faint scan breaks each glyph into strokes, the median of which is short:
+        // a label's one line then looks two lines tall, and a block's layout analysis
+        // can find no text in it. Read as a line, it is found. Not so a value cell
+        // read as text: values run together (a lost rule) read as a line are noise.
+        if block.text.trim().is_empty() && scanned_text && !one_line && role != LabelRole::None {
+            let line = self.read_region(page, &page.erased, ink, bbox, ReadKind::Line, reader)?;
+            log::trace!(
+                "label read as a line after an empty block read: {:?}",
+                line.as_ref().map(|r| &r.text)
+            );
+            return Ok(line.unwrap_or(block));
+        }
+        Ok(block)
     }
 
     /// The ink of the cell at `bbox`, as it is read.
@@ -433,19 +464,18 @@ impl<'a> Engine<'a> {
                 None => (t, inks, kinds),
             };
             let unread = unread_text(&t.cells, &kinds, &inks);
-            let named_by_opening = labels_of_full_rows(&t.cells, &kinds);
+            let roles = label_roles(&t.cells, &kinds);
             let by_place = match page.text_layer {
                 // A text layer costs nothing to read.
                 Some(_) => vec![false; t.cells.len()],
-                None => labels_named_by_place(&t.cells, &named_by_opening, &inks),
+                None => labels_named_by_place(&t.cells, &roles, &inks),
             };
             let mut cells = Vec::with_capacity(t.cells.len());
-            for (((((cell, ink), kind), unread), opening_names_it), by_place) in
-                (t.cells.iter().zip(&inks))
-                    .zip(kinds)
-                    .zip(unread)
-                    .zip(named_by_opening)
-                    .zip(by_place)
+            for (((((cell, ink), kind), unread), role), by_place) in (t.cells.iter().zip(&inks))
+                .zip(kinds)
+                .zip(unread)
+                .zip(roles)
+                .zip(by_place)
             {
                 // A text layer costs nothing to read, so its headings are kept.
                 let reading = if unread && page.text_layer.is_none() {
@@ -467,7 +497,7 @@ impl<'a> Engine<'a> {
                         from_text_layer: page.text_layer.is_some(),
                     }
                 } else {
-                    self.read_cell(page, ink, cell.bbox, kind, opening_names_it, reader)?
+                    self.read_cell(page, ink, cell.bbox, kind, role, reader)?
                 };
                 log::debug!(
                     "page {} cell r{} c{} span {}x{} at {:?} {:?} numeric_shape={} text={:?}",
@@ -526,7 +556,8 @@ impl<'a> Engine<'a> {
                     .filter(|c| mapping.unnamed.contains(&(t.page, c.grid.bbox)))
                 {
                     let ink = self.cell_ink(page, c.grid.bbox);
-                    c.reading = self.read_cell(page, &ink, c.grid.bbox, c.kind, true, reader)?;
+                    let role = LabelRole::LabelOfFullRow;
+                    c.reading = self.read_cell(page, &ink, c.grid.bbox, c.kind, role, reader)?;
                     read_one |= !labels::is_unread(&c.reading.text);
                 }
             }

@@ -15,6 +15,8 @@ use imageproc::rect::Rect;
 struct FakeReader {
     line_confidence: f32,
     line_text: Option<&'static str>,
+    /// What a block read finds: its kind's name where `None`.
+    block_text: Option<&'static str>,
     asked: Vec<ReadKind>,
 }
 
@@ -26,8 +28,9 @@ impl TextReader for FakeReader {
         } else {
             0.9
         };
-        let text = match self.line_text {
-            Some(text) if kind == ReadKind::Line => text.to_string(),
+        let text = match (self.line_text, self.block_text) {
+            (Some(text), _) if kind == ReadKind::Line => text.to_string(),
+            (_, Some(text)) if kind == ReadKind::Text => text.to_string(),
             _ => format!("{kind:?}"),
         };
         Ok(Reading {
@@ -72,29 +75,56 @@ fn page_and_cell_of(lines: i32, glyphs: i32) -> (PreparedPage, CellInk, PixelBox
 }
 
 fn read(lines: i32, line_confidence: f32) -> (Reading, Vec<ReadKind>) {
-    read_with(lines, line_confidence, false)
+    read_with(lines, line_confidence, LabelRole::Label)
 }
 
-fn read_with(lines: i32, line_confidence: f32, opening: bool) -> (Reading, Vec<ReadKind>) {
-    read_cell_of(page_and_cell(lines), line_confidence, None, opening)
+fn read_with(lines: i32, line_confidence: f32, role: LabelRole) -> (Reading, Vec<ReadKind>) {
+    read_cell_of(page_and_cell(lines), line_confidence, None, role)
 }
 
 fn read_cell_of(
-    (page, cell, bbox): (PreparedPage, CellInk, PixelBox),
+    page_and_cell: (PreparedPage, CellInk, PixelBox),
     line_confidence: f32,
     line_text: Option<&'static str>,
-    opening: bool,
+    role: LabelRole,
 ) -> (Reading, Vec<ReadKind>) {
-    let engine = Engine::new(&NoPdf, EngineOptions::default());
     let mut reader = FakeReader {
         line_confidence,
         line_text,
+        block_text: None,
         asked: Vec::new(),
     };
-    let r = engine
-        .read_cell(&page, &cell, bbox, ReadKind::Text, opening, &mut reader)
-        .unwrap();
+    let r = read_cell_with(page_and_cell, role, &mut reader);
     (r, reader.asked)
+}
+
+fn read_cell_with(
+    (page, cell, bbox): (PreparedPage, CellInk, PixelBox),
+    role: LabelRole,
+    reader: &mut FakeReader,
+) -> Reading {
+    let engine = Engine::new(&NoPdf, EngineOptions::default());
+    engine
+        .read_cell(&page, &cell, bbox, ReadKind::Text, role, reader)
+        .unwrap()
+}
+
+#[test]
+fn a_label_a_block_read_finds_nothing_in_is_read_as_a_line_and_a_value_is_not() {
+    let reader = || FakeReader {
+        line_confidence: 0.9,
+        line_text: Some("规章"),
+        block_text: Some(""),
+        asked: Vec::new(),
+    };
+    let mut label = reader();
+    let r = read_cell_with(page_and_cell(2), LabelRole::Label, &mut label);
+    assert_eq!(label.asked, [ReadKind::Text, ReadKind::Line]);
+    assert_eq!(r.text, "规章");
+    let mut value = reader();
+    let r = read_cell_with(page_and_cell(2), LabelRole::None, &mut value);
+    assert_eq!(value.asked, [ReadKind::Text]);
+    assert_eq!(r.text, "");
 }
 
 #[test]
@@ -120,11 +150,11 @@ fn a_label_over_two_lines_is_read_as_a_block() {
 
 #[test]
 fn a_wrapped_label_that_its_first_line_names_is_read_by_that_line_alone() {
-    let (r, asked) = read_with(3, 0.9, true);
+    let (r, asked) = read_with(3, 0.9, LabelRole::LabelOfFullRow);
     assert_eq!(asked, [ReadKind::Line]);
     assert_eq!(r.text, format!("Line{}", labels::UNREAD_REST));
     // Unsure of the line, the whole label is read.
-    let (r, asked) = read_with(3, 0.5, true);
+    let (r, asked) = read_with(3, 0.5, LabelRole::LabelOfFullRow);
     assert_eq!(asked, [ReadKind::Line, ReadKind::Text]);
     assert_eq!(r.text, "Text");
 }
@@ -135,11 +165,11 @@ fn a_long_line_that_its_opening_names_is_read_by_that_opening_alone() {
     let (_, cell, _) = long();
     let opening = cell.opening.unwrap();
     assert!(opening.width() < cell.content.unwrap().width() * 3 / 4);
-    let (r, asked) = read_cell_of(long(), 0.9, None, true);
+    let (r, asked) = read_cell_of(long(), 0.9, None, LabelRole::LabelOfFullRow);
     assert_eq!(asked, [ReadKind::Line]);
     assert_eq!(r.text, format!("Line{}", labels::UNREAD_REST));
     // Where no opening names the row, the whole line is read.
-    let (r, asked) = read_cell_of(long(), 0.9, None, false);
+    let (r, asked) = read_cell_of(long(), 0.9, None, LabelRole::Label);
     assert_eq!(asked, [ReadKind::Line]);
     assert_eq!(r.text, "Line");
 }
@@ -147,17 +177,17 @@ fn a_long_line_that_its_opening_names_is_read_by_that_opening_alone() {
 #[test]
 fn an_unsure_opening_is_kept_where_it_names_a_label() {
     let long = || page_and_cell_of(1, 12);
-    let (r, asked) = read_cell_of(long(), 0.6, Some("1信访举报投"), true);
+    let (r, asked) = read_cell_of(long(), 0.6, Some("1信访举报投"), LabelRole::LabelOfFullRow);
     assert_eq!(asked, [ReadKind::Line]);
     assert_eq!(r.text, format!("1信访举报投{}", labels::UNREAD_REST));
     // Unsure and naming none, the whole line is read, and then the block.
-    let (r, asked) = read_cell_of(long(), 0.6, Some("全相下必"), true);
+    let (r, asked) = read_cell_of(long(), 0.6, Some("全相下必"), LabelRole::LabelOfFullRow);
     assert_eq!(asked, [ReadKind::Line, ReadKind::Line, ReadKind::Text]);
     assert_eq!(r.text, "Text");
 }
 
 #[test]
-fn only_the_labels_of_rows_with_every_applications_value_are_named_by_an_opening() {
+fn labels_are_the_text_left_of_a_row_s_numbers_and_full_rows_are_named_by_an_opening() {
     let full = template::APPLICANT_COLS.len();
     let cell = |row, col| GridCell {
         row,
@@ -180,10 +210,12 @@ fn only_the_labels_of_rows_with_every_applications_value_are_named_by_an_opening
             }
         })
         .collect();
-    let named = labels_of_full_rows(&cells, &kinds);
-    assert!(named[0]);
-    assert!(!named[full + 1]);
-    assert_eq!(named.iter().filter(|&&n| n).count(), 1);
+    let roles = label_roles(&cells, &kinds);
+    assert_eq!(roles[0], LabelRole::LabelOfFullRow);
+    assert_eq!(roles[full + 1], LabelRole::Label);
+    assert!(roles[1..=full].iter().all(|&r| r == LabelRole::None));
+    let full_rows = roles.iter().filter(|&&r| r == LabelRole::LabelOfFullRow);
+    assert_eq!(full_rows.count(), 1);
 }
 
 fn grid_cell(row: usize, col: usize, row_span: usize) -> GridCell {
@@ -389,7 +421,12 @@ fn labels_left_unread_are_every_other_one_in_a_run_never_its_ends() {
     };
     // Runs of rows named by an opening: 0–3, 5–7 (row 4's label is empty), 9–10.
     let cells: Vec<GridCell> = (0..=10).map(label).collect();
-    let named: Vec<bool> = (0..=10).map(|r| r != 8).collect();
+    let named: Vec<LabelRole> = (0..=10)
+        .map(|r| match r {
+            8 => LabelRole::Label,
+            _ => LabelRole::LabelOfFullRow,
+        })
+        .collect();
     let inks: Vec<CellInk> = (0..=10)
         .map(|r| if r == 4 { empty.clone() } else { inked.clone() })
         .collect();
@@ -452,6 +489,7 @@ fn a_label_left_unread_that_its_place_cannot_name_is_read_and_mapped_again() {
     let mut reader = FakeReader {
         line_confidence: 0.9,
         line_text: None,
+        block_text: None,
         asked: Vec::new(),
     };
     let tables = engine
