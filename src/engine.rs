@@ -448,6 +448,11 @@ impl<'a> Engine<'a> {
         for t in &page.tables {
             let analyze = |c: &GridCell| self.cell_ink(page, c.bbox);
             let inks: Vec<CellInk> = t.cells.iter().map(analyze).collect();
+            let joined = layout::split_label_from_value(t, &inks, |b| self.cell_ink(page, b));
+            let (t, inks) = match &joined {
+                Some((grid, cut)) => (grid, cut.clone()),
+                None => (t, inks),
+            };
             let kinds = layout::assign_kinds(t, &inks);
             let split = layout::split_stacked_labels(t, &kinds);
             let (t, inks, kinds) = match &split {

@@ -73,88 +73,6 @@ pub fn assign_kinds(grid: &TableGrid, inks: &[CellInk]) -> Vec<ReadKind> {
         .collect()
 }
 
-/// A label cell over several rows that each hold their own run of values is several
-/// labels whose dividing rules faded away: cut it into one piece per such row, each
-/// read alone. `None` when no cell needs cutting. A heading that groups rows is not
-/// cut: a row's innermost label stands between it and the values.
-pub fn split_stacked_labels(
-    grid: &TableGrid,
-    kinds: &[ReadKind],
-) -> Option<(TableGrid, Vec<ReadKind>)> {
-    let mut bands: Vec<Option<(i32, i32, i32)>> = vec![None; grid.n_rows];
-    let mut counts = vec![0usize; grid.n_rows];
-    for (c, _) in grid
-        .cells
-        .iter()
-        .zip(kinds)
-        .filter(|(c, &k)| k == ReadKind::Number && c.row_span == 1)
-    {
-        counts[c.row] += 1;
-        let b = &mut bands[c.row];
-        let (x0, y0, y1) = b.unwrap_or((i32::MAX, i32::MAX, i32::MIN));
-        *b = Some((x0.min(c.bbox.x0), y0.min(c.bbox.y0), y1.max(c.bbox.y1)));
-    }
-    // A row's own run: nearly as many values as the fullest row under the same label
-    // (not of the whole grid: a longer table's row ruled into it sets no measure here).
-    let own_run = |r: usize, span: &std::ops::Range<usize>| {
-        let full = counts[span.clone()].iter().copied().max().unwrap_or(0);
-        counts[r] >= 2 && counts[r] * 4 >= full * 3
-    };
-    let texts: Vec<&GridCell> = grid
-        .cells
-        .iter()
-        .zip(kinds)
-        .filter(|(_, &k)| k == ReadKind::Text)
-        .map(|(c, _)| c)
-        .collect();
-    let covers = |c: &GridCell, r: usize| c.row <= r && r < c.row + c.row_span;
-    let is_leaf = |cell: &GridCell, r: usize, first_value_x: i32| {
-        !texts
-            .iter()
-            .any(|o| covers(o, r) && o.col > cell.col && o.bbox.center().0 < first_value_x)
-    };
-    let mut cells = Vec::with_capacity(grid.cells.len());
-    let mut out_kinds = Vec::with_capacity(kinds.len());
-    let mut split_any = false;
-    for (cell, &kind) in grid.cells.iter().zip(kinds) {
-        let rows: Vec<(usize, i32, i32)> = if kind == ReadKind::Text && cell.row_span > 1 {
-            let span = cell.row..cell.row + cell.row_span;
-            span.clone()
-                .filter(|&r| own_run(r, &span))
-                .filter_map(|r| bands[r].map(|(x0, y0, y1)| (r, x0, y0, y1)))
-                .filter(|&(r, x0, _, _)| x0 >= cell.bbox.center().0 && is_leaf(cell, r, x0))
-                .map(|(r, _, y0, y1)| (r, y0, y1))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        if rows.len() < 2 {
-            cells.push(cell.clone());
-            out_kinds.push(kind);
-            continue;
-        }
-        split_any = true;
-        for (r, y0, y1) in rows {
-            cells.push(GridCell {
-                row: r,
-                row_span: 1,
-                bbox: PixelBox::from_corners(cell.bbox.x0, y0, cell.bbox.x1, y1),
-                ..cell.clone()
-            });
-            out_kinds.push(ReadKind::Text);
-        }
-    }
-    split_any.then(|| {
-        (
-            TableGrid {
-                cells,
-                ..grid.clone()
-            },
-            out_kinds,
-        )
-    })
-}
-
 /// A cell after reading.
 #[derive(Clone, Debug)]
 pub struct ReadCell {
@@ -952,5 +870,8 @@ fn review_slots(o: &ObservedRow, values: &[&ReadCell], n: usize) -> Vec<usize> {
     }
 }
 
+mod faded;
 #[cfg(test)]
 mod tests;
+
+pub use faded::{split_label_from_value, split_stacked_labels};

@@ -1,0 +1,256 @@
+//! Cells joined where a rule between them faded away, cut back apart before they are
+//! read: labels stacked in one cell, a label and its value side by side in one.
+
+use crate::crop::CellInk;
+use crate::geometry::PixelBox;
+use crate::grid::{GridCell, TableGrid};
+use crate::ocr::ReadKind;
+
+/// A label cell over several rows that each hold their own run of values is several
+/// labels whose dividing rules faded away: cut it into one piece per such row, each
+/// read alone. `None` when no cell needs cutting. A heading that groups rows is not
+/// cut: a row's innermost label stands between it and the values.
+pub fn split_stacked_labels(
+    grid: &TableGrid,
+    kinds: &[ReadKind],
+) -> Option<(TableGrid, Vec<ReadKind>)> {
+    let mut bands: Vec<Option<(i32, i32, i32)>> = vec![None; grid.n_rows];
+    let mut counts = vec![0usize; grid.n_rows];
+    for (c, _) in grid
+        .cells
+        .iter()
+        .zip(kinds)
+        .filter(|(c, &k)| k == ReadKind::Number && c.row_span == 1)
+    {
+        counts[c.row] += 1;
+        let b = &mut bands[c.row];
+        let (x0, y0, y1) = b.unwrap_or((i32::MAX, i32::MAX, i32::MIN));
+        *b = Some((x0.min(c.bbox.x0), y0.min(c.bbox.y0), y1.max(c.bbox.y1)));
+    }
+    // A row's own run: nearly as many values as the fullest row under the same label
+    // (not of the whole grid: a longer table's row ruled into it sets no measure here).
+    let own_run = |r: usize, span: &std::ops::Range<usize>| {
+        let full = counts[span.clone()].iter().copied().max().unwrap_or(0);
+        counts[r] >= 2 && counts[r] * 4 >= full * 3
+    };
+    let texts: Vec<&GridCell> = grid
+        .cells
+        .iter()
+        .zip(kinds)
+        .filter(|(_, &k)| k == ReadKind::Text)
+        .map(|(c, _)| c)
+        .collect();
+    let covers = |c: &GridCell, r: usize| c.row <= r && r < c.row + c.row_span;
+    let is_leaf = |cell: &GridCell, r: usize, first_value_x: i32| {
+        !texts
+            .iter()
+            .any(|o| covers(o, r) && o.col > cell.col && o.bbox.center().0 < first_value_x)
+    };
+    let mut cells = Vec::with_capacity(grid.cells.len());
+    let mut out_kinds = Vec::with_capacity(kinds.len());
+    let mut split_any = false;
+    for (cell, &kind) in grid.cells.iter().zip(kinds) {
+        let rows: Vec<(usize, i32, i32)> = if kind == ReadKind::Text && cell.row_span > 1 {
+            let span = cell.row..cell.row + cell.row_span;
+            span.clone()
+                .filter(|&r| own_run(r, &span))
+                .filter_map(|r| bands[r].map(|(x0, y0, y1)| (r, x0, y0, y1)))
+                .filter(|&(r, x0, _, _)| x0 >= cell.bbox.center().0 && is_leaf(cell, r, x0))
+                .map(|(r, _, y0, y1)| (r, y0, y1))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if rows.len() < 2 {
+            cells.push(cell.clone());
+            out_kinds.push(kind);
+            continue;
+        }
+        split_any = true;
+        for (r, y0, y1) in rows {
+            cells.push(GridCell {
+                row: r,
+                row_span: 1,
+                bbox: PixelBox::from_corners(cell.bbox.x0, y0, cell.bbox.x1, y1),
+                ..cell.clone()
+            });
+            out_kinds.push(ReadKind::Text);
+        }
+    }
+    split_any.then(|| {
+        (
+            TableGrid {
+                cells,
+                ..grid.clone()
+            },
+            out_kinds,
+        )
+    })
+}
+
+/// A cell across several columns holding a label and, across a column rule of the
+/// table's other rows, a number, is a row's label and its value whose rule faded (a
+/// heading spans those columns too, but is no number at its right). Cut it at that
+/// rule: the pieces and their ink, `analyze` giving the ink of a box. `None` when no
+/// cell needs cutting.
+pub fn split_label_from_value(
+    grid: &TableGrid,
+    inks: &[CellInk],
+    analyze: impl Fn(PixelBox) -> CellInk,
+) -> Option<(TableGrid, Vec<CellInk>)> {
+    let mut cells = Vec::with_capacity(grid.cells.len());
+    let mut out_inks = Vec::with_capacity(inks.len());
+    let mut split_any = false;
+    for (cell, ink) in grid.cells.iter().zip(inks) {
+        match label_and_value(grid, cell, ink, &analyze) {
+            Some(pieces) => {
+                split_any = true;
+                for (piece, ink) in pieces {
+                    cells.push(piece);
+                    out_inks.push(ink);
+                }
+            }
+            None => {
+                cells.push(cell.clone());
+                out_inks.push(ink.clone());
+            }
+        }
+    }
+    split_any.then(|| {
+        (
+            TableGrid {
+                cells,
+                ..grid.clone()
+            },
+            out_inks,
+        )
+    })
+}
+
+/// `cell` cut into its label and its value, with their ink, where it holds both.
+fn label_and_value(
+    grid: &TableGrid,
+    cell: &GridCell,
+    ink: &CellInk,
+    analyze: impl Fn(PixelBox) -> CellInk,
+) -> Option<[(GridCell, CellInk); 2]> {
+    if cell.col_span < 2 || cell.row_span != 1 || ink.content.is_none() {
+        return None;
+    }
+    let b = &cell.bbox;
+    (cell.col + 1..cell.col + cell.col_span).find_map(|col| {
+        // Where the rule runs in the nearest row that has it: a cell there starts or
+        // ends at it.
+        let rule_at = |o: &GridCell| {
+            (o.col == col)
+                .then_some(o.bbox.x0)
+                .or((o.col + o.col_span == col).then_some(o.bbox.x1))
+        };
+        let (_, x) = (grid.cells.iter())
+            .filter_map(|o| Some((o.row.abs_diff(cell.row), rule_at(o)?)))
+            .min_by_key(|&(rows_away, _)| rows_away)?;
+        let label = analyze(PixelBox::from_corners(b.x0, b.y0, x, b.y1));
+        let value = analyze(PixelBox::from_corners(x, b.y0, b.x1, b.y1));
+        let (l, v) = (label.content?, value.content?);
+        // Nothing of the ink crosses the rule's place: a line of text across it
+        // (a heading) is one cell.
+        let clear = ink.glyph_height / 2;
+        let apart = l.x1 + clear <= x && v.x0 >= x + clear;
+        // Digits are no taller than the label's characters: a taller stroke is what
+        // is left of the faded rule, no digit.
+        let digits = value.numeric_shape && value.glyph_height * 4 <= label.glyph_height * 5;
+        (apart && digits && !label.numeric_shape).then(|| {
+            let piece = |col, col_span, x0, x1| GridCell {
+                col,
+                col_span,
+                bbox: PixelBox::from_corners(x0, b.y0, x1, b.y1),
+                ..cell.clone()
+            };
+            let value_span = cell.col + cell.col_span - col;
+            [
+                (piece(cell.col, col - cell.col, b.x0, x), label),
+                (piece(col, value_span, x, b.x1), value),
+            ]
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A mark of ink: its corners `x0, y0, x1, y1`, and whether it is a digit.
+    type Mark = ((i32, i32, i32, i32), bool);
+
+    /// Ink made of marks: a region's ink is the marks whose centre lies in it.
+    fn ink_of(marks: &[Mark], region: PixelBox) -> CellInk {
+        let inside: Vec<_> = (marks.iter())
+            .map(|&((x0, y0, x1, y1), digit)| (PixelBox::from_corners(x0, y0, x1, y1), digit))
+            .filter(|(b, _)| {
+                let (x, y) = b.center();
+                region.contains_point(x, y)
+            })
+            .collect();
+        let content = (inside.iter().map(|(b, _)| *b)).reduce(|a, b| a.union(&b));
+        let numeric = !inside.is_empty() && inside.iter().all(|&(_, digit)| digit);
+        CellInk::summary(content, numeric)
+    }
+
+    fn cell(row: usize, col: usize, col_span: usize, (x0, x1): (i32, i32)) -> GridCell {
+        let y0 = row as i32 * 40;
+        GridCell {
+            row,
+            col,
+            row_span: 1,
+            col_span,
+            bbox: PixelBox::from_corners(x0, y0, x1, y0 + 40),
+        }
+    }
+
+    /// A two-column table: row 0 ruled (label, value), row 1 one cell across both
+    /// holding `marks`.
+    fn split_row_with(marks: &[Mark]) -> Option<(TableGrid, Vec<CellInk>)> {
+        let cells = vec![
+            cell(0, 0, 1, (0, 200)),
+            cell(0, 1, 1, (200, 400)),
+            cell(1, 0, 2, (0, 400)),
+        ];
+        let grid = TableGrid {
+            bbox: PixelBox::from_corners(0, 0, 400, 80),
+            n_rows: 2,
+            n_cols: 2,
+            cells,
+        };
+        let inks: Vec<CellInk> = grid.cells.iter().map(|c| ink_of(marks, c.bbox)).collect();
+        split_label_from_value(&grid, &inks, |b| ink_of(marks, b))
+    }
+
+    #[test]
+    fn a_label_and_a_number_across_a_faded_rule_are_cut_at_the_rule() {
+        let label = ((50, 50, 150, 70), false);
+        let value = ((290, 52, 310, 68), true);
+        let (grid, inks) = split_row_with(&[label, value]).expect("the row cut");
+        let row: Vec<_> = (grid.cells.iter().zip(&inks))
+            .filter(|(c, _)| c.row == 1)
+            .map(|(c, ink)| (c.col, c.col_span, c.bbox.x0, c.bbox.x1, ink.numeric_shape))
+            .collect();
+        assert_eq!(row, [(0, 1, 0, 200, false), (1, 1, 200, 400, true)]);
+    }
+
+    #[test]
+    fn a_heading_a_stroke_or_text_across_the_rule_is_not_cut() {
+        // A heading: text, no number, right of the rule.
+        assert!(split_row_with(&[((150, 50, 300, 70), false)]).is_none());
+        assert!(
+            split_row_with(&[((50, 50, 150, 70), false), ((250, 50, 350, 70), false)]).is_none()
+        );
+        // A number whose ink reaches across the rule's place.
+        assert!(
+            split_row_with(&[((50, 50, 150, 70), false), ((195, 52, 260, 68), true)]).is_none()
+        );
+        // What is left of the rule beside a number: taller than any glyph.
+        assert!(
+            split_row_with(&[((50, 50, 150, 70), false), ((290, 42, 310, 78), true)]).is_none()
+        );
+    }
+}
