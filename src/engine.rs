@@ -448,7 +448,7 @@ impl<'a> Engine<'a> {
         for t in &page.tables {
             let analyze = |c: &GridCell| self.cell_ink(page, c.bbox);
             let inks: Vec<CellInk> = t.cells.iter().map(analyze).collect();
-            let joined = layout::split_label_from_value(t, &inks, |b| self.cell_ink(page, b));
+            let joined = layout::split_at_faded_rules(t, &inks, |b| self.cell_ink(page, b));
             let (t, inks) = match &joined {
                 Some((grid, cut)) => (grid, cut.clone()),
                 None => (t, inks),

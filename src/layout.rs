@@ -874,4 +874,4 @@ mod faded;
 #[cfg(test)]
 mod tests;
 
-pub use faded::{split_label_from_value, split_stacked_labels};
+pub use faded::{split_at_faded_rules, split_stacked_labels};

@@ -1,5 +1,5 @@
 //! Cells joined where a rule between them faded away, cut back apart before they are
-//! read: labels stacked in one cell, a label and its value side by side in one.
+//! read: labels stacked in one cell, a label or a value and the value beside it in one.
 
 use crate::crop::CellInk;
 use crate::geometry::PixelBox;
@@ -88,12 +88,12 @@ pub fn split_stacked_labels(
     })
 }
 
-/// A cell across several columns holding a label and, across a column rule of the
-/// table's other rows, a number, is a row's label and its value whose rule faded (a
-/// heading spans those columns too, but is no number at its right). Cut it at that
+/// A cell across several columns holding a label or a number and, across a column
+/// rule of the table's other rows, a number, is two cells of a row whose rule faded
+/// (a heading spans those columns too, but is no number at its right). Cut it at that
 /// rule: the pieces and their ink, `analyze` giving the ink of a box. `None` when no
 /// cell needs cutting.
-pub fn split_label_from_value(
+pub fn split_at_faded_rules(
     grid: &TableGrid,
     inks: &[CellInk],
     analyze: impl Fn(PixelBox) -> CellInk,
@@ -102,7 +102,7 @@ pub fn split_label_from_value(
     let mut out_inks = Vec::with_capacity(inks.len());
     let mut split_any = false;
     for (cell, ink) in grid.cells.iter().zip(inks) {
-        match label_and_value(grid, cell, ink, &analyze) {
+        match cut_before_value(grid, cell, ink, &analyze) {
             Some(pieces) => {
                 split_any = true;
                 for (piece, ink) in pieces {
@@ -127,16 +127,17 @@ pub fn split_label_from_value(
     })
 }
 
-/// `cell` cut into its label and its value, with their ink, where it holds both.
-fn label_and_value(
+/// `cell` cut into what stands before a value and the value, with their ink, where
+/// it holds both.
+fn cut_before_value(
     grid: &TableGrid,
     cell: &GridCell,
     ink: &CellInk,
     analyze: impl Fn(PixelBox) -> CellInk,
 ) -> Option<[(GridCell, CellInk); 2]> {
-    if cell.col_span < 2 || cell.row_span != 1 || ink.content.is_none() {
-        return None;
-    }
+    let whole = ink
+        .content
+        .filter(|_| cell.col_span >= 2 && cell.row_span == 1)?;
     let b = &cell.bbox;
     (cell.col + 1..cell.col + cell.col_span).find_map(|col| {
         // Where the rule runs in the nearest row that has it: a cell there starts or
@@ -149,17 +150,22 @@ fn label_and_value(
         let (_, x) = (grid.cells.iter())
             .filter_map(|o| Some((o.row.abs_diff(cell.row), rule_at(o)?)))
             .min_by_key(|&(rows_away, _)| rows_away)?;
-        let label = analyze(PixelBox::from_corners(b.x0, b.y0, x, b.y1));
+        let before = analyze(PixelBox::from_corners(b.x0, b.y0, x, b.y1));
         let value = analyze(PixelBox::from_corners(x, b.y0, b.x1, b.y1));
-        let (l, v) = (label.content?, value.content?);
+        let (l, v) = (before.content?, value.content?);
         // Nothing of the ink crosses the rule's place: a line of text across it
         // (a heading) is one cell.
         let clear = ink.glyph_height / 2;
         let apart = l.x1 + clear <= x && v.x0 >= x + clear;
-        // Digits are no taller than the label's characters: a taller stroke is what
-        // is left of the faded rule, no digit.
-        let digits = value.numeric_shape && value.glyph_height * 4 <= label.glyph_height * 5;
-        (apart && digits && !label.numeric_shape).then(|| {
+        // Both pieces are of the text the whole cell holds: what the whole counts as
+        // dust beside its glyphs (a rule's sliver, specks) is no value.
+        let of_whole = whole.x0 <= l.x0 && v.x1 <= whole.x1;
+        // Digits are about as tall as a label's characters or the digits before them:
+        // a taller stroke is what is left of the faded rule, a flat one of a rule
+        // across, neither a digit.
+        let (h, before_h) = (value.glyph_height, before.glyph_height);
+        let digits = value.numeric_shape && h * 4 <= before_h * 5 && h * 2 >= before_h;
+        (apart && of_whole && digits).then(|| {
             let piece = |col, col_span, x0, x1| GridCell {
                 col,
                 col_span,
@@ -168,7 +174,7 @@ fn label_and_value(
             };
             let value_span = cell.col + cell.col_span - col;
             [
-                (piece(cell.col, col - cell.col, b.x0, x), label),
+                (piece(cell.col, col - cell.col, b.x0, x), before),
                 (piece(col, value_span, x, b.x1), value),
             ]
         })
@@ -210,6 +216,15 @@ mod tests {
     /// A two-column table: row 0 ruled (label, value), row 1 one cell across both
     /// holding `marks`.
     fn split_row_with(marks: &[Mark]) -> Option<(TableGrid, Vec<CellInk>)> {
+        split_row_seen_whole_as(marks, |ink| ink)
+    }
+
+    /// [`split_row_with`], where the analysis of the whole row-1 cell gives `whole`
+    /// of its ink.
+    fn split_row_seen_whole_as(
+        marks: &[Mark],
+        whole: impl Fn(CellInk) -> CellInk,
+    ) -> Option<(TableGrid, Vec<CellInk>)> {
         let cells = vec![
             cell(0, 0, 1, (0, 200)),
             cell(0, 1, 1, (200, 400)),
@@ -221,8 +236,9 @@ mod tests {
             n_cols: 2,
             cells,
         };
-        let inks: Vec<CellInk> = grid.cells.iter().map(|c| ink_of(marks, c.bbox)).collect();
-        split_label_from_value(&grid, &inks, |b| ink_of(marks, b))
+        let mut inks: Vec<CellInk> = grid.cells.iter().map(|c| ink_of(marks, c.bbox)).collect();
+        inks[2] = whole(inks[2].clone());
+        split_at_faded_rules(&grid, &inks, |b| ink_of(marks, b))
     }
 
     #[test]
@@ -235,6 +251,17 @@ mod tests {
             .map(|(c, ink)| (c.col, c.col_span, c.bbox.x0, c.bbox.x1, ink.numeric_shape))
             .collect();
         assert_eq!(row, [(0, 1, 0, 200, false), (1, 1, 200, 400, true)]);
+    }
+
+    #[test]
+    fn two_numbers_across_a_faded_rule_are_cut_and_one_number_is_not() {
+        let (left, right) = (((90, 52, 110, 68), true), ((290, 52, 310, 68), true));
+        let (grid, inks) = split_row_with(&[left, right]).expect("the row cut");
+        let digits =
+            (grid.cells.iter().zip(&inks)).filter(|(c, ink)| c.row == 1 && ink.numeric_shape);
+        assert_eq!(digits.count(), 2);
+        // One number centred across both columns: the value of a wide cell.
+        assert!(split_row_with(&[((185, 52, 215, 68), true)]).is_none());
     }
 
     #[test]
@@ -252,5 +279,13 @@ mod tests {
         assert!(
             split_row_with(&[((50, 50, 150, 70), false), ((290, 42, 310, 78), true)]).is_none()
         );
+        // A sliver of a rule across the cell, beside a number: flatter than a digit.
+        let sliver = [((90, 52, 110, 68), true), ((250, 64, 350, 68), true)];
+        assert!(split_row_with(&sliver).is_none());
+        // A mark the whole cell counted as dust beside its number is no value.
+        let specks = [((90, 52, 110, 68), true), ((290, 52, 310, 68), true)];
+        let number_alone =
+            |_| CellInk::summary(Some(PixelBox::from_corners(90, 52, 110, 68)), true);
+        assert!(split_row_seen_whole_as(&specks, number_alone).is_none());
     }
 }
