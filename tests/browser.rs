@@ -239,6 +239,26 @@ fn a_reviewer_corrects_a_cell_with_the_keyboard_and_its_check_turns_green() {
         "the verified cell on the page",
         "return document.querySelector('.cell.verified[data-cell=\"applications.new_received.total\"]') !== null",
     );
+    drop(server);
+
+    // Where no page can be shown, the view says why the server gave, over the boxes.
+    let missing = dir.join("no-such-libpdfium.so");
+    let server = ReviewServer::start(
+        &db,
+        &[
+            "--addr",
+            "127.0.0.1:0",
+            "--pdfium",
+            missing.to_str().unwrap(),
+        ],
+    );
+    driver.goto(&format!("{}doc/1", server.url));
+    driver.wait(
+        "the server's reason for the missing page, and the cells still shown",
+        "const m = document.getElementById('message').textContent; \
+         return m.includes('page images unavailable') && m.includes('no-such-libpdfium.so') \
+         && document.querySelector('.cell[data-cell=\"applications.new_received.total\"]') !== null",
+    );
 }
 
 #[test]

@@ -337,7 +337,7 @@ fn encrypted_reports_show_their_pages_with_the_password() {
     assert_succeeded(&out);
     let without = ReviewServer::start(&db, &["--addr", "127.0.0.1:0"]);
     let refused = without.get("/img/page/1/2");
-    assert_ne!(refused.status, 200);
+    assert_eq!(refused.status, 403);
     let reason = String::from_utf8_lossy(&refused.body);
     assert!(reason.contains("--password"), "{reason}");
     drop(without);
@@ -345,4 +345,42 @@ fn encrypted_reports_show_their_pages_with_the_password() {
     let page = with.get("/img/page/1/2");
     assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
     assert_eq!(&page.body[..2], b"\xff\xd8");
+}
+
+/// A report's file moved or changed since its batch run: its page images answer what
+/// happened to which file, not a server error, and the rest of the review goes on.
+#[test]
+fn a_report_file_gone_or_changed_since_conversion_is_told_not_a_server_error() {
+    let dir = temp_dir("review-moved");
+    let db = dir.join("moved.sqlite");
+    let copy = dir.join("moved-report.pdf");
+    std::fs::copy(fixture("sample-scan.pdf"), &copy).unwrap();
+    let out = nianbao()
+        .args(["batch", "--quiet", "--db"])
+        .arg(&db)
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert_succeeded(&out);
+    let server = ReviewServer::start(&db, &["--addr", "127.0.0.1:0"]);
+
+    std::fs::write(&copy, b"not a pdf any more").unwrap();
+    let changed = server.get("/img/page/1/1");
+    assert_eq!(changed.status, 422);
+    assert!(changed.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("moved-report.pdf"));
+
+    std::fs::remove_file(&copy).unwrap();
+    let gone = server.get("/img/page/1/1");
+    assert_eq!(gone.status, 404);
+    assert!(gone.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("moved-report.pdf"));
+    // Crops are kept in the archive: what was read can still be seen.
+    let row = server.get("/img/row/1/active_disclosure/administrative_fees");
+    assert_eq!(row.status, 200);
+    assert_eq!(&row.body[..4], b"\x89PNG");
 }

@@ -1,6 +1,7 @@
 //! Review server handlers: each parses its request, runs the archive work on a
 //! blocking thread, and answers JSON (errors as `{"error": …}` with a status a client
-//! can act on: 400 bad request, 404 unknown, 409 someone else's change, 500 ours).
+//! can act on: 400 bad request, 403 a password needed, 404 unknown or gone, 409
+//! someone else's change, 422 a report's file no longer readable, 500 ours).
 
 use super::{asset, Shared};
 use crate::archive::decide::{self, Decision, DecisionError};
@@ -44,9 +45,28 @@ impl IntoResponse for ApiError {
 }
 
 impl From<Error> for ApiError {
+    /// A report's file that moved, changed or needs a password since its conversion is
+    /// the user's to fix and said so; the rest is the server's.
     fn from(e: Error) -> Self {
-        log::error!("{e}");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+        let status = match &e {
+            Error::Io { cause, .. } if cause.kind() == std::io::ErrorKind::NotFound => {
+                StatusCode::NOT_FOUND
+            }
+            Error::Encrypted { .. } => StatusCode::FORBIDDEN,
+            Error::UnknownFormat { .. }
+            | Error::Image { .. }
+            | Error::Pdf { .. }
+            | Error::Empty { .. }
+            | Error::NoPages { .. }
+            | Error::TooLarge { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status.is_server_error() {
+            log::error!("{e}");
+        } else {
+            log::warn!("{e}");
+        }
+        ApiError::new(status, e.to_string())
     }
 }
 

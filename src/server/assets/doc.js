@@ -34,17 +34,21 @@ function drawPage(number) {
     }
   };
   img.addEventListener("load", () => place(img.naturalWidth, img.naturalHeight));
-  const missing = () => {
+  const missing = (why) => {
     page.classList.add("missing");
     page.style.aspectRatio = "210 / 297";
-    say(`page ${number}: image unavailable (the file may have moved); boxes shown on a blank page`);
+    const reason = typeof why === "string" ? why : "the image could not be shown";
+    say(`page ${number}: ${reason}; boxes shown on a blank page`);
     place(dpi * 8.27, dpi * 11.69);
   };
   img.addEventListener("error", missing);
   // Fetched rather than left to the <img>: the server renders a few pages at a time
-  // and asks for the rest again later, which an image element cannot honour.
+  // and asks for the rest again later, which an image element cannot honour. Its
+  // answer says why a page cannot be shown (the file moved, needs its password).
+  const refused = (resp) =>
+    resp.json().catch(() => ({})).then((d) => Promise.reject(d.error || `${resp.status} ${resp.statusText}`));
   fetchRetrying(`/img/page/${docId}/${number}`)
-    .then((resp) => (resp.ok ? resp.blob() : Promise.reject(resp.status)))
+    .then((resp) => (resp.ok ? resp.blob() : refused(resp)))
     .then((blob) => { img.src = URL.createObjectURL(blob); })
     .catch(missing);
   return el("section", {}, el("h2", {}, `page ${number}`), page);
