@@ -88,12 +88,129 @@ pub fn split_stacked_labels(
     })
 }
 
+/// Rows and cells joined where a rule between them faded, cut apart: the grid and
+/// its cells' ink, `analyze` giving the ink of a box. `None` when nothing needs
+/// cutting. Rows first ([`split_rows`]), then cells ([`split_columns`]).
+pub fn split_at_faded_rules(
+    grid: &TableGrid,
+    inks: &[CellInk],
+    analyze: impl Fn(PixelBox) -> CellInk,
+) -> Option<(TableGrid, Vec<CellInk>)> {
+    let mut rows: Option<(TableGrid, Vec<CellInk>)> = None;
+    // Each cut leaves two rows of the table's height, which are not cut again.
+    for _ in 0..grid.n_rows {
+        let (g, i) = rows
+            .as_ref()
+            .map_or((grid, inks), |(g, i)| (g, i.as_slice()));
+        match split_rows(g, i, &analyze) {
+            Some(cut) => rows = Some(cut),
+            None => break,
+        }
+    }
+    let (grid, inks) = rows
+        .as_ref()
+        .map_or((grid, inks), |(g, i)| (g, i.as_slice()));
+    split_columns(grid, inks, &analyze).or(rows)
+}
+
+/// A row about twice as tall as the table's rows, holding no number, whose every cell's
+/// ink lies clear above or below its middle, and a number there, is two rows whose
+/// rule faded: a value row and the heading under or over it, which taken together
+/// read as a heading and are lost. Cut at the middle, where two rows of one height
+/// met.
+fn split_rows(
+    grid: &TableGrid,
+    inks: &[CellInk],
+    analyze: impl Fn(PixelBox) -> CellInk,
+) -> Option<(TableGrid, Vec<CellInk>)> {
+    let mut heights: Vec<i32> = (grid.cells.iter())
+        .filter(|c| c.row_span == 1)
+        .map(|c| c.bbox.height())
+        .collect();
+    heights.sort_unstable();
+    let row_height = *heights.get(heights.len() / 2)?;
+    let cut = (0..grid.n_rows).find_map(|r| {
+        let in_row: Vec<usize> = (0..grid.cells.len())
+            .filter(|&i| grid.cells[i].row == r && grid.cells[i].row_span == 1)
+            .collect();
+        let first = grid.cells.get(*in_row.first()?)?;
+        // Two rows' height: a header of characters set one a line is taller still.
+        let h = first.bbox.height() * 10;
+        let tall = (row_height * 17..=row_height * 24).contains(&h);
+        let numbers = in_row.iter().any(|&i| inks[i].numeric_shape);
+        if !tall || numbers {
+            return None;
+        }
+        let y = (first.bbox.y0 + first.bbox.y1) / 2;
+        let halves: Vec<(CellInk, CellInk)> = (in_row.iter())
+            .map(|&i| {
+                let b = grid.cells[i].bbox;
+                let clear = inks[i].glyph_height / 4;
+                let above = analyze(PixelBox::from_corners(b.x0, b.y0, b.x1, y));
+                let below = analyze(PixelBox::from_corners(b.x0, y, b.x1, b.y1));
+                // Nothing of the ink crosses the middle.
+                let apart = above.content.is_none_or(|a| a.y1 + clear <= y)
+                    && below.content.is_none_or(|c| c.y0 >= y + clear);
+                apart.then_some((above, below))
+            })
+            .collect::<Option<_>>()?;
+        let inked_above = halves.iter().any(|(a, _)| a.content.is_some());
+        let inked_below = halves.iter().any(|(_, b)| b.content.is_some());
+        let number = halves
+            .iter()
+            .any(|(a, b)| a.numeric_shape || b.numeric_shape);
+        (number && inked_above && inked_below).then_some((r, in_row, halves, y))
+    })?;
+    let (row, in_row, halves, y) = cut;
+    let mut out: Vec<(GridCell, CellInk)> = Vec::with_capacity(grid.cells.len() + in_row.len());
+    for (i, (cell, ink)) in grid.cells.iter().zip(inks).enumerate() {
+        if let Some(k) = in_row.iter().position(|&j| j == i) {
+            let (above, below) = &halves[k];
+            let b = cell.bbox;
+            let upper = PixelBox::from_corners(b.x0, b.y0, b.x1, y);
+            let lower = PixelBox::from_corners(b.x0, y, b.x1, b.y1);
+            out.push((
+                GridCell {
+                    bbox: upper,
+                    ..cell.clone()
+                },
+                above.clone(),
+            ));
+            let moved = GridCell {
+                row: row + 1,
+                bbox: lower,
+                ..cell.clone()
+            };
+            out.push((moved, below.clone()));
+            continue;
+        }
+        // Cells below move down a row; cells over several rows take in the new one.
+        let mut moved = cell.clone();
+        if cell.row > row {
+            moved.row += 1;
+        } else if cell.row + cell.row_span > row {
+            moved.row_span += 1;
+        }
+        out.push((moved, ink.clone()));
+    }
+    // Reading order: by row, then column.
+    out.sort_by_key(|(c, _)| (c.row, c.col));
+    let (cells, out_inks) = out.into_iter().unzip();
+    Some((
+        TableGrid {
+            n_rows: grid.n_rows + 1,
+            cells,
+            ..grid.clone()
+        },
+        out_inks,
+    ))
+}
+
 /// A cell across several columns holding a label or a number and, across a column
 /// rule of the table's other rows, a number, is two cells of a row whose rule faded
 /// (a heading spans those columns too, but is no number at its right). Cut it at that
-/// rule: the pieces and their ink, `analyze` giving the ink of a box. `None` when no
-/// cell needs cutting.
-pub fn split_at_faded_rules(
+/// rule.
+fn split_columns(
     grid: &TableGrid,
     inks: &[CellInk],
     analyze: impl Fn(PixelBox) -> CellInk,
@@ -287,5 +404,62 @@ mod tests {
         let number_alone =
             |_| CellInk::summary(Some(PixelBox::from_corners(90, 52, 110, 68)), true);
         assert!(split_row_seen_whole_as(&specks, number_alone).is_none());
+    }
+
+    /// Row 0 (label, value) and row 2 of one height, row 1 of `row_1_height`, each
+    /// two cells, holding `marks`: the cells of the grid cut apart, by row.
+    fn rows_cut_with(row_1_height: i32, marks: &[Mark]) -> Option<Vec<(usize, i32, i32)>> {
+        let row = |r: usize, y0: i32, y1: i32| {
+            [(0, 200), (200, 400)].map(|(x0, x1)| GridCell {
+                row: r,
+                col: x0 as usize / 200,
+                row_span: 1,
+                col_span: 1,
+                bbox: PixelBox::from_corners(x0, y0, x1, y1),
+            })
+        };
+        let end = 40 + row_1_height;
+        let cells: Vec<GridCell> = [row(0, 0, 40), row(1, 40, end), row(2, end, end + 40)].concat();
+        let grid = TableGrid {
+            bbox: PixelBox::from_corners(0, 0, 400, end + 40),
+            n_rows: 3,
+            n_cols: 2,
+            cells,
+        };
+        let inks: Vec<CellInk> = grid.cells.iter().map(|c| ink_of(marks, c.bbox)).collect();
+        let (cut, cut_inks) = split_at_faded_rules(&grid, &inks, |b| ink_of(marks, b))?;
+        assert_eq!(cut.n_rows, 4);
+        assert_eq!(cut_inks.len(), cut.cells.len());
+        Some(
+            (cut.cells.iter())
+                .map(|c| (c.row, c.bbox.y0, c.bbox.y1))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn a_value_row_and_a_heading_joined_by_a_faded_rule_are_cut_at_the_middle() {
+        let label = ((50, 46, 150, 60), false);
+        let value = ((290, 46, 310, 60), true);
+        let heading = ((220, 100, 380, 114), false);
+        let rows = rows_cut_with(80, &[label, value, heading]).expect("the row cut");
+        let spans = [(0, 0, 40), (1, 40, 80), (2, 80, 120), (3, 120, 160)];
+        let expected: Vec<_> = spans.iter().flat_map(|&s| [s, s]).collect();
+        assert_eq!(rows, expected);
+    }
+
+    #[test]
+    fn a_tall_row_of_text_across_its_middle_or_without_a_number_is_not_cut() {
+        let (value, heading) = (((290, 46, 310, 60), true), ((220, 100, 380, 114), false));
+        assert!(rows_cut_with(80, &[((50, 46, 150, 60), false), value, heading]).is_some());
+        // A label wrapped over the middle.
+        let wrapped = ((50, 50, 150, 110), false);
+        assert!(rows_cut_with(80, &[wrapped, value, heading]).is_none());
+        // No number on either side.
+        let lines = [((50, 46, 150, 60), false), ((220, 100, 380, 114), false)];
+        assert!(rows_cut_with(80, &lines).is_none());
+        // Four rows' height: a header set one character a line.
+        let deep = [value, ((220, 150, 380, 164), false)];
+        assert!(rows_cut_with(160, &deep).is_none());
     }
 }
