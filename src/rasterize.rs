@@ -44,6 +44,16 @@ impl LoadOptions {
     fn wants(&self, page: usize) -> bool {
         self.only_page.is_none_or(|only| only == page)
     }
+
+    /// The page-count limit guards the work of reading every page; one page asked
+    /// (a report converted with a raised `--max-pages`, shown a page at a time) is one
+    /// page's work whatever the count.
+    fn check_page_count(&self, path: &Path, pages: usize) -> Result<()> {
+        match self.only_page {
+            Some(_) => Ok(()),
+            None => self.limits.check_pages(path, pages),
+        }
+    }
 }
 
 impl Default for LoadOptions {
@@ -263,7 +273,7 @@ fn tiff_pages(bytes: &[u8], path: &Path, opts: &LoadOptions) -> Result<Vec<PageI
     for number in 1.. {
         let (w, h) = decoder.dimensions().map_err(|e| image_error(path, e))?;
         opts.limits.check_page(path, number, w as u64, h as u64)?;
-        opts.limits.check_pages(path, number)?;
+        opts.check_page_count(path, number)?;
         if opts.wants(number) {
             let img = tiff_page(&mut decoder, path, w, h)?;
             pages.push(PageImage {
@@ -387,7 +397,7 @@ impl PdfRasterizer for PdfiumRasterizer {
                 }
                 e => pdf_err(e),
             })?;
-        opts.limits.check_pages(path, doc.pages().len() as usize)?;
+        opts.check_page_count(path, doc.pages().len() as usize)?;
         let dpi = opts.dpi;
         let mut pages = Vec::new();
         for (index, page) in doc.pages().iter().enumerate() {

@@ -7,7 +7,7 @@ use nianbao::eval::same_value;
 use nianbao::model::Document;
 use nianbao::ocr::{find_tessdata, TesseractReader};
 use nianbao::orient::QuarterTurns;
-use nianbao::rasterize::{load_pages, LoadOptions, PageImage, PdfiumRasterizer};
+use nianbao::rasterize::{load_pages, Limits, LoadOptions, PageImage, PdfiumRasterizer};
 use nianbao::{Engine, EngineOptions};
 use serde_json::Value;
 use std::path::Path;
@@ -125,16 +125,31 @@ fn multipage_tiff_is_one_report() {
 }
 
 /// A page loaded alone (the review's page view) is that page as a whole load gives it,
-/// for a scanned PDF, a PDF with a text layer and a multi-page TIFF; past the last page
-/// there is none.
+/// for a scanned PDF, a PDF with a text layer and a multi-page TIFF, also from a file
+/// with more pages than `--max-pages` allows to convert; past the last page there is
+/// none.
 #[test]
 fn one_page_loads_alone_as_in_the_whole_file() {
+    let one_page_limit = || Limits {
+        max_pages: 1,
+        ..Limits::default()
+    };
     for name in ["sample-scan.pdf", "digital.pdf", "digital-150dpi.tif"] {
         let (_, all) = load_pages(&fixture(name), pdfium(), &LoadOptions::default()).unwrap();
         assert!(all.len() > 1, "{name}: one page tests nothing");
+        let whole_over_limit = LoadOptions {
+            limits: one_page_limit(),
+            ..LoadOptions::default()
+        };
+        let refused = load_pages(&fixture(name), pdfium(), &whole_over_limit);
+        assert!(
+            refused.is_err_and(|e| e.to_string().contains("--max-pages")),
+            "{name}"
+        );
         for n in 1..=all.len() + 1 {
             let opts = LoadOptions {
                 only_page: Some(n),
+                limits: one_page_limit(),
                 ..LoadOptions::default()
             };
             match load_pages(&fixture(name), pdfium(), &opts) {
