@@ -20,6 +20,11 @@ impl QuarterTurns {
         QuarterTurns(n % 4)
     }
 
+    /// How many clockwise quarter turns, 0 to 3.
+    pub fn count(self) -> u8 {
+        self.0
+    }
+
     pub fn degrees(self) -> u32 {
         90 * self.0 as u32
     }

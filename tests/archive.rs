@@ -248,7 +248,8 @@ fn merge_only_reads_its_inputs_even_of_an_earlier_schema() {
     Connection::open(&old)
         .unwrap()
         .execute_batch(
-            "DROP TRIGGER sections_indexed; DROP TRIGGER sections_unindexed;
+            "ALTER TABLE row_images DROP COLUMN turns;
+             DROP TRIGGER sections_indexed; DROP TRIGGER sections_unindexed;
              DROP TABLE sections_fts; DROP TABLE sections; PRAGMA user_version = 2;",
         )
         .unwrap();

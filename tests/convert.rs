@@ -239,8 +239,9 @@ fn pages_scanned_turned_are_read() {
 }
 
 /// The review crop of a row on a page scanned on its side holds the whole row, label
-/// to last value, and only that row: measured across the row as the page reads, then
-/// cut from the page as the file holds it (where rows run down).
+/// to last value, and only that row, and shows it the way it reads: its box is on the
+/// page as the file holds it (where rows run down), its image runs across, and so does
+/// a cell's image cut from it.
 #[test]
 fn review_rows_of_a_page_scanned_on_its_side_are_cut_whole() {
     let (path, _) = turned_tiff("turned-review");
@@ -290,6 +291,22 @@ fn review_rows_of_a_page_scanned_on_its_side_are_cut_whole() {
             [x0, y0, x1, y1]
         );
     }
+    let png: Vec<u8> = conn
+        .query_row(
+            "SELECT png FROM row_images WHERE page = 2 AND table_id = 'applications' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let row = image::load_from_memory(&png).unwrap();
+    assert!(row.width() > row.height(), "the row's image runs across");
+    drop(conn);
+    // A value's image, as the review page shows it.
+    let server = support::ReviewServer::start(&db, &["--addr", "127.0.0.1:0"]);
+    let cell = server.get("/img/cell/1/applications/new_received/total");
+    assert_eq!(cell.status, 200, "{}", String::from_utf8_lossy(&cell.body));
+    let cell = image::load_from_memory(&cell.body).unwrap();
+    assert!(cell.width() > cell.height(), "{}×{}", cell.width(), cell.height());
 }
 
 #[test]

@@ -222,8 +222,6 @@ fn with_row_images(conv: Conversion) -> Result<Converted> {
         ..
     } = conv;
     let mut row_images = Vec::new();
-    // Each page as rasterized, turned back once however many of its rows are cut.
-    let mut rasterized = HashMap::new();
     for item in &document.review {
         if row_images
             .iter()
@@ -250,14 +248,11 @@ fn with_row_images(conv: Conversion) -> Result<Converted> {
         if table.page == first.page {
             bbox = PixelBox::from_corners(table.bbox.x0, bbox.y0, table.bbox.x1, bbox.y1);
         }
-        // Measured on the page as read, where a row runs across whatever way the
-        // page was scanned, then cut from the page as the archive's boxes are given.
-        let bbox = page.box_as_rasterized(bbox);
+        // Cut from the page as read, where a row runs across whatever way the page
+        // was scanned, so a reviewer reads it; its box is given on the page as the
+        // file holds it, as the archive's boxes are.
         let margin = (page.dpi / 10) as i32;
-        let gray = rasterized
-            .entry(page.number)
-            .or_insert_with(|| page.gray_as_rasterized());
-        let crop = png_crop(gray, bbox, margin).map_err(|e| Error::Image {
+        let crop = png_crop(&page.gray, bbox, margin).map_err(|e| Error::Image {
             path: path.clone(),
             reason: format!("cannot encode a review crop: {e}"),
         })?;
@@ -268,8 +263,9 @@ fn with_row_images(conv: Conversion) -> Result<Converted> {
             table: item.table,
             row: item.row,
             page: page.number,
-            bbox: b,
+            bbox: page.box_as_rasterized(b),
             png,
+            turns: page.turns,
         });
     }
     // The archive's boxes are on the pages as rasterized, as its page views are.

@@ -21,7 +21,10 @@ const OWNED: [(&str, &str); 5] = [
     ),
     ("checks", "rule, ok, detail"),
     ("review_items", "table_id, row_id, col_id, reason"),
-    ("row_images", "table_id, row_id, page, x0, y0, x1, y1, png"),
+    (
+        "row_images",
+        "table_id, row_id, page, x0, y0, x1, y1, png, turns",
+    ),
     ("sections", "number, heading, text"),
 ];
 

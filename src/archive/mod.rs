@@ -17,6 +17,7 @@ pub mod xlsx;
 use crate::error::{Error, Result};
 use crate::geometry::PixelBox;
 use crate::model::Document;
+use crate::orient::QuarterTurns;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -93,8 +94,12 @@ pub struct RowImage {
     pub table: &'static str,
     pub row: &'static str,
     pub page: usize,
+    /// On the page as the file holds it, as the cells' boxes are.
     pub bbox: PixelBox,
+    /// The crop, turned the way the row reads (a page scanned on its side).
     pub png: Vec<u8>,
+    /// The turns from the page as the file holds it to `png`.
+    pub turns: QuarterTurns,
 }
 
 /// One input's outcome, ready to be committed.
@@ -338,8 +343,8 @@ fn insert(tx: &rusqlite::Transaction, rec: &Record) -> rusqlite::Result<()> {
         section.execute(params![id, s.number, s.heading, s.text])?;
     }
     let mut image = tx.prepare(
-        "INSERT INTO row_images (document, table_id, row_id, page, x0, y0, x1, y1, png)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO row_images (document, table_id, row_id, page, x0, y0, x1, y1, png, turns)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for i in &converted.row_images {
         let b = i.bbox;
@@ -352,7 +357,8 @@ fn insert(tx: &rusqlite::Transaction, rec: &Record) -> rusqlite::Result<()> {
             b.y0,
             b.x1,
             b.y1,
-            i.png
+            i.png,
+            i.turns.count()
         ])?;
     }
     Ok(())

@@ -7,6 +7,7 @@ use super::{png_crop, Archive};
 use crate::checks::rule_covers;
 use crate::error::{Error, Result};
 use crate::geometry::PixelBox;
+use crate::orient::QuarterTurns;
 use crate::rasterize::{load_pages, PdfRasterizer};
 use crate::template;
 use rusqlite::{params, OptionalExtension};
@@ -353,18 +354,31 @@ pub fn document_view(a: &Archive, doc: i64) -> Result<Option<DocumentView>> {
     }))
 }
 
-/// The PNG crop of the row of `key` that batch kept for review, with its page box.
+/// The PNG crop of the row of `key` that batch kept for review, the way the row
+/// reads, with its box on the page as the file holds it.
 pub fn row_image(a: &Archive, key: &CellKey) -> Result<Option<(PixelBox, Vec<u8>)>> {
+    Ok(row_crop(a, key)?.map(|c| (c.bbox, c.png)))
+}
+
+/// A row's crop as the archive keeps it.
+struct RowCrop {
+    bbox: PixelBox,
+    png: Vec<u8>,
+    turns: QuarterTurns,
+}
+
+fn row_crop(a: &Archive, key: &CellKey) -> Result<Option<RowCrop>> {
     a.conn()
         .query_row(
-            "SELECT x0, y0, x1, y1, png FROM row_images
+            "SELECT x0, y0, x1, y1, png, turns FROM row_images
              WHERE document = ?1 AND table_id = ?2 AND row_id = ?3",
             params![key.document, key.table, key.row],
             |r| {
-                Ok((
-                    PixelBox::from_corners(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
-                    r.get(4)?,
-                ))
+                Ok(RowCrop {
+                    bbox: PixelBox::from_corners(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+                    png: r.get(4)?,
+                    turns: QuarterTurns::clockwise(r.get(5)?),
+                })
             },
         )
         .optional()
@@ -373,7 +387,12 @@ pub fn row_image(a: &Archive, key: &CellKey) -> Result<Option<(PixelBox, Vec<u8>
 
 /// A PNG of the cell of `key` with a margin around it, cut from its row's crop.
 pub fn cell_image(a: &Archive, key: &CellKey) -> Result<Option<Vec<u8>>> {
-    let Some((row_box, png)) = row_image(a, key)? else {
+    let Some(RowCrop {
+        bbox: row_box,
+        png,
+        turns,
+    }) = row_crop(a, key)?
+    else {
         return Ok(None);
     };
     let cell: Option<PixelBox> = a
@@ -411,7 +430,11 @@ pub fn cell_image(a: &Archive, key: &CellKey) -> Result<Option<Vec<u8>>> {
         cell.x1 - row_box.x0,
         cell.y1 - row_box.y0,
     );
-    let crop = png_crop(&row, in_row, cell.height() / 2)
+    // The crop reads turned from the file's page: the cell too. Turning the file's
+    // page into the crop is undoing the turns that take the crop back to it.
+    let (w, h) = (row_box.width() as u32, row_box.height() as u32);
+    let in_row = turns.inverse().unturn_box(in_row, w, h);
+    let crop = png_crop(&row, in_row, in_row.height() / 2)
         .map_err(|e| image_err(format!("cannot encode a cell crop: {e}")))?;
     Ok(crop.map(|(_, png)| png))
 }

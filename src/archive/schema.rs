@@ -120,6 +120,9 @@ const MIGRATIONS: &[&str] = &[
             json_extract(s.value, '$.text')
         FROM documents d, json_each(d.document_json, '$.sections') s
         WHERE d.status = 'done';",
+    // 4: a row's crop on a page scanned turned is kept the way the row reads: the
+    // clockwise quarter turns from the page as the file holds it to the crop.
+    "ALTER TABLE row_images ADD COLUMN turns INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The schema version this build writes.

@@ -15,22 +15,11 @@ use crate::ocr::{ReadKind, TextReader};
 use crate::orient::QuarterTurns;
 use crate::rasterize::PageImage;
 use crate::template;
-use image::GrayImage;
-use std::borrow::Cow;
 
 impl PreparedPage {
     /// `b`, a box on this page as read, on the page as rasterized.
     pub fn box_as_rasterized(&self, b: PixelBox) -> PixelBox {
         (self.turns).unturn_box(b, self.gray.width(), self.gray.height())
-    }
-
-    /// The page as rasterized (deskewed): turned back when it was read turned.
-    pub fn gray_as_rasterized(&self) -> Cow<'_, GrayImage> {
-        if self.turns.is_none() {
-            Cow::Borrowed(&self.gray)
-        } else {
-            Cow::Owned(self.turns.inverse().turn(&self.gray))
-        }
     }
 }
 
