@@ -306,7 +306,12 @@ fn review_rows_of_a_page_scanned_on_its_side_are_cut_whole() {
     let cell = server.get("/img/cell/1/applications/new_received/total");
     assert_eq!(cell.status, 200, "{}", String::from_utf8_lossy(&cell.body));
     let cell = image::load_from_memory(&cell.body).unwrap();
-    assert!(cell.width() > cell.height(), "{}×{}", cell.width(), cell.height());
+    assert!(
+        cell.width() > cell.height(),
+        "{}×{}",
+        cell.width(),
+        cell.height()
+    );
 }
 
 #[test]

@@ -364,21 +364,17 @@ fn a_report_file_gone_or_changed_since_conversion_is_told_not_a_server_error() {
     assert_succeeded(&out);
     let server = ReviewServer::start(&db, &["--addr", "127.0.0.1:0"]);
 
+    // The page's answer: its status, and a message naming the file.
+    let page_answers = |status: u16| {
+        let r = server.get("/img/page/1/1");
+        assert_eq!(r.status, status);
+        let message = r.json()["error"].as_str().unwrap().to_string();
+        assert!(message.contains("moved-report.pdf"), "{message}");
+    };
     std::fs::write(&copy, b"not a pdf any more").unwrap();
-    let changed = server.get("/img/page/1/1");
-    assert_eq!(changed.status, 422);
-    assert!(changed.json()["error"]
-        .as_str()
-        .unwrap()
-        .contains("moved-report.pdf"));
-
+    page_answers(422);
     std::fs::remove_file(&copy).unwrap();
-    let gone = server.get("/img/page/1/1");
-    assert_eq!(gone.status, 404);
-    assert!(gone.json()["error"]
-        .as_str()
-        .unwrap()
-        .contains("moved-report.pdf"));
+    page_answers(404);
     // Crops are kept in the archive: what was read can still be seen.
     let row = server.get("/img/row/1/active_disclosure/administrative_fees");
     assert_eq!(row.status, 200);
