@@ -235,13 +235,13 @@ fn label_roles(cells: &[GridCell], kinds: &[ReadKind]) -> Vec<LabelRole> {
         .collect()
 }
 
-/// Which labels of full rows ([`LabelRole::LabelOfFullRow`]) are left unread at first: every other one
-/// in a run of such rows, never the run's first or last. Mapping names such a row by
-/// its place between the two rows beside it, whose labels are read
-/// ([`layout::map_naming_unread`]); where it cannot, the label is read after all. With
-/// each unread label between two read ones, rows printed in another order than the
-/// format's always put a read label out of place, so they are noticed: two unread side
-/// by side could swap unseen.
+/// Which labels of full rows ([`LabelRole::LabelOfFullRow`]) are left unread at
+/// first: every other one in a run of such rows, never the run's first or last.
+/// Mapping names such a row by its place between the two rows beside it, whose labels
+/// are read ([`layout::map_naming_unread`]); where it cannot, the label is read after
+/// all. With each unread label between two read ones, rows printed in another order
+/// than the format's always put a read label out of place, so they are noticed: two
+/// unread side by side could swap unseen.
 fn labels_named_by_place(cells: &[GridCell], roles: &[LabelRole], inks: &[CellInk]) -> Vec<bool> {
     let candidate = |(c, (&role, ink)): (&GridCell, (&LabelRole, &CellInk))| {
         (role == LabelRole::LabelOfFullRow && ink.content.is_some()).then_some(c.row)
