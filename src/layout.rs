@@ -758,12 +758,33 @@ fn guessed_column(mut cell: Cell) -> Cell {
 /// Where the `n` value columns of `o`'s table lie at `o`'s height: the centres of the
 /// value cells of the nearest row on the page that shows exactly `n`, all read as
 /// numbers. The nearest, because a warped scan shifts the columns down the page.
+///
+/// A table of no such row (a table's last row carried onto the next page, short of
+/// a value whose rules broke) takes the columns of the last such row before it, where
+/// each of its values stands over exactly one of them: the page was scanned where
+/// the one before was.
 fn column_centres(o: &ObservedRow, all: &[ObservedRow], n: usize) -> Option<Vec<i32>> {
     let y = o.mid_y();
-    all.iter()
-        .filter(|r| std::ptr::eq(r.table, o.table) && r.values.len() == n && r.all_numbers())
-        .min_by_key(|r| (r.mid_y() - y).abs())
-        .map(|r| r.values.iter().map(|c| c.grid.bbox.center().0).collect())
+    let full = |r: &&ObservedRow| r.values.len() == n && r.all_numbers();
+    let centres =
+        |r: &ObservedRow| -> Vec<i32> { r.values.iter().map(|c| c.grid.bbox.center().0).collect() };
+    let same_table = (all.iter())
+        .filter(|r| std::ptr::eq(r.table, o.table))
+        .filter(full)
+        .min_by_key(|r| (r.mid_y() - y).abs());
+    if let Some(r) = same_table {
+        return Some(centres(r));
+    }
+    let before = (all.iter())
+        .take_while(|r| !std::ptr::eq(r.table, o.table))
+        .filter(full)
+        .last()
+        .map(centres)?;
+    let over_one = |c: &&ReadCell| {
+        let b = c.grid.bbox;
+        before.iter().filter(|&&x| b.x0 <= x && x <= b.x1).count() == 1
+    };
+    (!o.values.is_empty() && o.values.iter().all(over_one)).then_some(before)
 }
 
 /// Each cell to the column whose centre it covers, or failing that the nearest

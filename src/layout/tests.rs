@@ -915,3 +915,20 @@ fn rows_printed_out_of_the_formats_order_leave_a_row_left_unread_unnamed() {
     let label = (read[0].cells.iter()).find(|c| c.grid.row == 5 && c.grid.col == 0);
     assert_eq!(mapping.unnamed, [(1, label.unwrap().grid.bbox)]);
 }
+
+/// A table's last row carried alone onto the next page, its last value's cell lost
+/// with its rules: its values stand under the columns of the page before, so each
+/// keeps its own column and the lost one is the one missing, not the first.
+#[test]
+fn a_row_alone_on_a_page_takes_the_columns_of_the_table_before_it() {
+    let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |_| "0".into());
+    let (last_label, _) = apps.pop().unwrap();
+    let carried: Vec<String> = (1..=6).map(|v| v.to_string()).collect();
+    let alone = [(last_label, carried)];
+    let read = vec![table(2, &as_rows(&apps)), table(3, &as_rows(&alone))];
+    let out = map_tables(&read);
+    let carried_forward = |col| value(&out, "applications", "carried_forward", col);
+    assert_eq!(carried_forward("natural_person").as_deref(), Some("1"));
+    assert_eq!(carried_forward("other_org").as_deref(), Some("6"));
+    assert_eq!(carried_forward("total"), None);
+}
