@@ -688,7 +688,9 @@ pub fn build_tables(
 /// Rules of one group, cut into bands above each row that no inner column rule
 /// crosses (a heading set inside the frame, a full-width section row): the tables
 /// above and below such a row need not share their columns, and one's column rules
-/// must not cut the other's cells. The row opens the band below it.
+/// must not cut the other's cells. The row opens the band below it. The last row opens
+/// nothing: it stays with the rows above (a label and value whose rule faded, a note),
+/// alone it would be too small a table to keep.
 fn split_at_full_rows<'a>(
     h: Vec<&'a Segment>,
     v: Vec<&'a Segment>,
@@ -708,7 +710,7 @@ fn split_at_full_rows<'a>(
     let overlaps = |s: &Segment, top: f32, bottom: f32| {
         (s.start as f32) < bottom - tol && (s.end as f32) > top + tol
     };
-    let mut cuts: Vec<f32> = (1..rows.len() - 1)
+    let mut cuts: Vec<f32> = (1..rows.len() - 2)
         .filter(|&i| {
             !inner
                 .iter()

@@ -313,6 +313,21 @@ fn short_rules_between_spanning_rows_are_kept() {
 }
 
 #[test]
+fn a_last_row_without_column_rules_stays_with_the_rows_above() {
+    // Table 1's last row, its label and value parted by a rule that faded away.
+    let mut img = blank();
+    frame(&mut img);
+    for &x in &XS[1..4] {
+        vline(&mut img, x, YS[0], YS[3] + 1);
+    }
+    let t = tables_of(&img);
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert_eq!(t[0].n_rows, 4);
+    let last = t[0].cells.last().unwrap();
+    assert_eq!((last.row, last.col_span), (3, 4));
+}
+
+#[test]
 fn a_fitted_rule_is_level_when_every_run_covers_the_same_stretch() {
     let runs: Vec<Run> = (0..3)
         .map(|k| Run {
