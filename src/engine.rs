@@ -9,6 +9,7 @@ use crate::layout::{self, ReadCell, ReadTable};
 use crate::model::{Document, ReportFields, Source, Table, MODEL_NAME, MODEL_VERSION};
 use crate::normalize::{self, InkMask, NormalizeOptions};
 use crate::ocr::{ReadKind, Reading, TextReader};
+use crate::organization::TitleOrganization;
 use crate::orient::QuarterTurns;
 use crate::places::Places;
 use crate::prose::{self, Prose};
@@ -642,14 +643,17 @@ impl<'a> Engine<'a> {
         Ok((title, symbols))
     }
 
-    /// Stage 6: title, organization and year, read above the report's first table.
+    /// Stage 6: title, organization and year, read above the report's first table;
+    /// with the organization as read, for the prose to confirm
+    /// ([`Engine::confirm_organization`]).
     pub fn report_fields(
         &self,
         pages: &[PreparedPage],
         tables: &[Table],
         reader: &mut dyn TextReader,
-    ) -> Result<ReportFields> {
+    ) -> Result<(ReportFields, Option<TitleOrganization>)> {
         let mut f = ReportFields::default();
+        let mut org = None;
         if let Some(first) = pages.first() {
             let (w, h) = (first.gray.width() as i32, first.gray.height() as i32);
             let top = tables
@@ -663,15 +667,30 @@ impl<'a> Engine<'a> {
             log::debug!("title read as {title:?}");
             log::trace!("title symbols {symbols:?}");
             let (read_org, year) = fields::parse_title(&title);
-            f.organization = read_org
-                .as_ref()
-                .map(|o| Places::bundled().restore_in(o, &symbols));
+            org = (read_org.as_ref())
+                .map(|o| TitleOrganization::from_title(o, &symbols, Places::bundled()));
+            f.organization = org.as_ref().map(|o| o.name.clone());
             f.year = year;
             f.title = (!title.is_empty()).then(|| {
                 fields::tidy_title(&title, read_org.as_deref(), f.organization.as_deref())
             });
         }
-        Ok(f)
+        Ok((f, org))
+    }
+
+    /// The organization read in the title, confirmed by the prose that names it again
+    /// ([`TitleOrganization::confirmed_by`]), in the fields and the title.
+    fn confirm_organization(report: &mut ReportFields, read: &TitleOrganization, prose: &Prose) {
+        let confirmed = read.confirmed_by(&prose.text());
+        if confirmed != read.name {
+            log::debug!(
+                "organization {:?} read {confirmed:?} in the prose",
+                read.name
+            );
+            report.title = (report.title.as_deref())
+                .map(|t| fields::tidy_title(t, Some(&read.name), Some(&confirmed)));
+            report.organization = Some(confirmed);
+        }
     }
 
     /// The date in the last lines under the last table: where the report's date is
@@ -900,8 +919,8 @@ impl<'a> Engine<'a> {
         let tables = self.map(&pages, &mut read, None, reader)?;
         let mut tables = self.read_turned_pages(&mut pages, &mut read, tables, reader)?;
         clock.lap("map+turned pages");
-        let mut report = if tables.is_empty() {
-            ReportFields::default()
+        let (mut report, mut title_org) = if tables.is_empty() {
+            (ReportFields::default(), None)
         } else {
             self.report_fields(&pages, &tables, reader)?
         };
@@ -910,7 +929,7 @@ impl<'a> Engine<'a> {
             && self.read_turned_title_page(&mut pages, &mut read, &tables, reader)?
         {
             tables = self.map(&pages, &mut read, None, reader)?;
-            report = self.report_fields(&pages, &tables, reader)?;
+            (report, title_org) = self.report_fields(&pages, &tables, reader)?;
         }
         // The year is read above the tables, after them: a version the report's year
         // rules out is mapped again without it.
@@ -930,6 +949,9 @@ impl<'a> Engine<'a> {
         } else {
             self.read_prose(&pages, &tables, report.year, reader)?
         };
+        if let Some(read) = &title_org {
+            Self::confirm_organization(&mut report, read, &prose);
+        }
         // The date closes the prose; where the prose has none (or was not read), it
         // is looked for under the last table — read only then, not twice.
         report.published = match prose.published(report.year) {

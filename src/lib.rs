@@ -3,7 +3,7 @@
 //!
 //! The stages, one module each: [`rasterize`] → [`normalize`] → [`grid`] → [`crop`] +
 //! [`ocr`] → [`layout`] (mapping onto [`template`]; pages scanned turned read again
-//! turned, [`orient`]) → [`fields`] → [`repair`] → [`review`]; the
+//! turned, [`orient`]) → [`fields`] (the organization checked against the prose, [`organization`]) → [`repair`] → [`review`]; the
 //! [`engine::Engine`] runs them, and [`batch`] runs many files with per-file errors;
 //! [`archive`] keeps bulk runs in SQLite and exports them, and [`server`] serves its
 //! review queue to people.
@@ -28,6 +28,7 @@ pub mod layout;
 pub mod model;
 pub mod normalize;
 pub mod ocr;
+pub mod organization;
 pub mod orient;
 pub mod places;
 pub mod prose;

@@ -54,33 +54,6 @@ impl Places {
         out.into_iter().collect()
     }
 
-    /// `part`, a stretch of what `line` reads (an organization cut out of a title),
-    /// with its place names restored from the alternatives of its symbols in `line`.
-    /// Punctuation and spaces, which titles lose when parsed, are skipped in `line`;
-    /// a `part` not found there is returned as it is.
-    pub fn restore_in(&self, part: &str, line: &[Symbol]) -> String {
-        let kept: Vec<&Symbol> = line
-            .iter()
-            .filter(|s| {
-                !s.text
-                    .chars()
-                    .all(|c| c.is_whitespace() || c.is_ascii_punctuation())
-            })
-            .collect();
-        let joined: String = kept.iter().map(|s| s.text.as_str()).collect();
-        match joined.find(part) {
-            Some(at) if kept.iter().all(|s| s.text.chars().count() == 1) => {
-                let start = joined[..at].chars().count();
-                let read: Vec<Symbol> = kept[start..start + part.chars().count()]
-                    .iter()
-                    .map(|s| (*s).clone())
-                    .collect();
-                self.restore(&read)
-            }
-            _ => part.to_string(),
-        }
-    }
-
     /// The known name that `read` starts with: the longest read exactly, else the
     /// longest reached through alternatives, the fewest and surest substitutions
     /// among names of one length.
@@ -102,6 +75,28 @@ impl Places {
         }
         reached
     }
+}
+
+/// The symbols of `line` that read `part` (an organization cut out of a title), one
+/// a character: punctuation and spaces, which titles lose when parsed, are skipped in
+/// `line`. `None` where `part` is not found there, or a symbol holds several
+/// characters and cannot be lined up with a name's.
+pub fn symbols_of(part: &str, line: &[Symbol]) -> Option<Vec<Symbol>> {
+    let kept: Vec<&Symbol> = line
+        .iter()
+        .filter(|s| {
+            !s.text
+                .chars()
+                .all(|c| c.is_whitespace() || c.is_ascii_punctuation())
+        })
+        .collect();
+    if kept.iter().any(|s| s.text.chars().count() != 1) {
+        return None;
+    }
+    let joined: String = kept.iter().map(|s| s.text.as_str()).collect();
+    let start = joined[..joined.find(part)?].chars().count();
+    let read = &kept[start..start + part.chars().count()];
+    Some(read.iter().map(|s| (*s).clone()).collect())
 }
 
 /// A character read at least this surely is never replaced: a place the list lacks (a
@@ -201,15 +196,10 @@ mod tests {
         let mut line = plain("2021年");
         line.push(sym("笑", 0.6, &[("殷", 0.3)]));
         line.extend(plain("都区人民政府. 政府信息公开"));
-        assert_eq!(
-            places().restore_in("殷都区人民政府", &line),
-            "殷都区人民政府"
-        );
-        assert_eq!(
-            places().restore_in("笑都区人民政府", &line),
-            "殷都区人民政府"
-        );
-        assert_eq!(places().restore_in("别处", &line), "别处");
+        let read = symbols_of("笑都区人民政府", &line).unwrap();
+        assert_eq!(places().restore(&read), "殷都区人民政府");
+        assert_eq!(symbols_of("殷都区人民政府", &line), None);
+        assert_eq!(symbols_of("别处", &line), None);
     }
 
     #[test]

@@ -37,6 +37,18 @@ pub struct Prose {
 }
 
 impl Prose {
+    /// All its text, one part a line: the preamble, each section's heading and
+    /// paragraphs, the closing lines.
+    pub fn text(&self) -> String {
+        let sections = (self.sections.iter()).flat_map(|s| [s.heading.as_str(), s.text.as_str()]);
+        let closing = self.closing.iter().map(|l| l.text.as_str());
+        (std::iter::once(self.preamble.as_str()))
+            .chain(sections)
+            .chain(closing)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// The date the report was issued, from its closing lines; `report_year` as
     /// [`parse_date`] takes it.
     pub fn published(&self, report_year: Option<i32>) -> Option<String> {
