@@ -313,14 +313,18 @@ fn spans_between(s: &Segment, across: &[Segment], tol: f32) -> bool {
     }
 }
 
-/// Whether `s` runs from one rule of `across` to another, in line with a rule of its
-/// own direction in `along`: the column or row boundary it continues. A glyph's
-/// stroke filling a tight row has no such boundary to continue.
+/// Whether `s` runs from one rule of `across` to another and is a boundary: in line
+/// with a rule of its own direction in `along` (the column or row boundary it
+/// continues), or crossing a rule of `across` between its ends (a boundary faded to
+/// pieces over several rows, none long enough to seed). A glyph's stroke filling a
+/// tight row does neither.
 fn bridges(s: &Segment, across: &[Segment], along: &[Segment], tol: f32) -> bool {
     let continues = along
         .iter()
         .any(|l| (l.mid_pos() - s.mid_pos()).abs() <= tol);
-    continues && spans_between(s, across, tol)
+    let inside = (s.start as f32 + tol)..(s.end as f32 - tol);
+    let crosses = crossings(s, across, tol).iter().any(|c| inside.contains(c));
+    (continues || crosses) && spans_between(s, across, tol)
 }
 
 /// Splits `short` into the column rules of tables one row high and the rest. Such

@@ -313,6 +313,29 @@ fn short_rules_between_spanning_rows_are_kept() {
 }
 
 #[test]
+fn a_column_rule_faded_to_pieces_over_two_rows_divides_them() {
+    // Only two rows keep the rule between columns 2 and 3, each piece of it too
+    // short to seed a rule, but together crossing the row rule between them.
+    let mut img = blank();
+    frame(&mut img);
+    for &x in &XS[1..3] {
+        vline(&mut img, x, YS[0], YS[4] + 1);
+    }
+    for y in (YS[1]..YS[3]).step_by(46) {
+        vline(&mut img, XS[3], y, (y + 40).min(YS[3] + 1));
+    }
+    let t = tables_of(&img);
+    assert_eq!(t.len(), 1, "{t:?}");
+    let spans = |row: usize| -> Vec<usize> {
+        (t[0].cells.iter().filter(|c| c.row == row))
+            .map(|c| c.col_span)
+            .collect()
+    };
+    assert_eq!((spans(0), spans(3)), (vec![1, 1, 2], vec![1, 1, 2]));
+    assert_eq!((spans(1), spans(2)), (vec![1, 1, 1, 1], vec![1, 1, 1, 1]));
+}
+
+#[test]
 fn a_last_row_without_column_rules_stays_with_the_rows_above() {
     // Table 1's last row, its label and value parted by a rule that faded away.
     let mut img = blank();
