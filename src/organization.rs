@@ -59,7 +59,8 @@ impl TitleOrganization {
     /// The name with each character the prose gives otherwise replaced: where no
     /// stretch of `prose` repeating the [`CONTEXT`] characters around it holds the
     /// title's, and either two such stretches hold another, or the title's reading was
-    /// unsure ([`SURE_TITLE`]) and the prose holds the whole name with that other.
+    /// unsure ([`SURE_TITLE`]) and the prose holds the whole name with that other —
+    /// in more places than any third reading.
     pub fn confirmed_by(&self, prose: &str) -> String {
         let name: Vec<char> = self.name.chars().collect();
         let prose: Vec<char> = prose.chars().collect();
@@ -74,12 +75,17 @@ impl TitleOrganization {
             }
             let whole = read_elsewhere(&name, i, name.len(), &prose);
             let unsure = self.sureness[i] < SURE_TITLE;
-            let best = (near.iter())
+            let mut backed: Vec<(usize, char)> = (near.iter())
                 .filter(|(c, at)| at.len() >= 2 || (unsure && whole.contains_key(c)))
                 .map(|(&c, at)| (at.len(), c))
-                .max();
-            if let Some((_, c)) = best {
-                out[i] = c;
+                .collect();
+            backed.sort_unstable_by(|a, b| b.cmp(a));
+            // Where the prose reads the character two ways as often, it is no surer
+            // than the title.
+            match backed[..] {
+                [(n, c), (m, _), ..] if n > m => out[i] = c,
+                [(_, c)] => out[i] = c,
+                _ => {}
             }
         }
         out.into_iter().collect()
@@ -143,6 +149,13 @@ mod tests {
         let twice = format!("{once}\n修订了《机关事务服务中心政务信息公开工作制度》");
         // 县 stays: the prose's 具 never stands among four characters read alike.
         assert_eq!(o.confirmed_by(&twice), "盐池县机关事务服务中心");
+    }
+
+    #[test]
+    fn a_character_the_prose_reads_two_ways_as_often_stays() {
+        let o = org("明凡市市场监督管理局", &[(1, 0.62)]);
+        let prose = "2024年，明泉市市场监督管理局坚持\n明朱市市场监督管理局";
+        assert_eq!(o.confirmed_by(prose), "明凡市市场监督管理局");
     }
 
     #[test]
