@@ -22,7 +22,11 @@ def scanned_pages(path):
             yield page.render(scale=200 / 72).to_pil().convert("L"), 200
             continue
         bitmap = max(images, key=lambda i: i.get_px_size()[0]).get_bitmap()
-        image = bitmap.to_pil().convert("L")
+        image = bitmap.to_pil()
+        # Kept in colour where scanned in colour: a seal's red is told from the print
+        # by its colour, which gray would lose.
+        if image.mode not in ("L", "RGB"):
+            image = image.convert("RGB")
         dpi = round(image.width / (page.get_width() / 72))
         yield image, dpi
 

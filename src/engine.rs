@@ -110,17 +110,15 @@ fn holds_mapped_cell(t: &ReadTable, tables: &[Table]) -> bool {
 /// more. Header rows cut off at a page's foot, a seal's ring, or a bold title whose
 /// strokes read as rules (a digit or two read off them) hold no such rows.
 fn holds_values(t: &ReadTable) -> bool {
-    let rows_of_values = (0..t.n_rows)
-        .filter(|&r| {
-            t.cells
-                .iter()
-                .filter(|c| c.grid.row == r && c.kind == ReadKind::Number)
-                .filter(|c| !c.reading.text.trim().is_empty())
-                .count()
-                >= 2
-        })
-        .count();
-    rows_of_values >= 2
+    (0..t.n_rows).filter(|&r| values_in_row(t, r) >= 2).count() >= 2
+}
+
+/// How many cells of row `r` of `t` read as a number.
+fn values_in_row(t: &ReadTable, r: usize) -> usize {
+    (t.cells.iter())
+        .filter(|c| c.grid.row == r && c.kind == ReadKind::Number)
+        .filter(|c| !c.reading.text.trim().is_empty())
+        .count()
 }
 
 /// Something about a whole document that a person should know; the document is

@@ -1,7 +1,7 @@
 //! Turned pages: a scanned page whose ruled table looks turned is read again upside
 //! down and on either side, and kept the way its labels read as the format's.
 
-use super::holds_values;
+use super::{holds_values, values_in_row};
 use super::{Engine, PreparedPage};
 use crate::crop;
 use crate::error::Result;
@@ -55,6 +55,20 @@ fn rules_run_down(page: &PreparedPage) -> bool {
     down > 2 * length(&page.rules.horizontal) && down > page.gray.height() as i32
 }
 
+/// Whether the rows of `t` holding no number (its headings), two or more, all lie
+/// below a row of values: a table upside down. The format heads each table above its
+/// values, and a table's rows carried onto a page start with values, not headings.
+fn headed_below(t: &ReadTable) -> bool {
+    let headings: Vec<usize> = (0..t.n_rows)
+        .filter(|&r| values_in_row(t, r) == 0)
+        .collect();
+    let last_values = (0..t.n_rows).rev().find(|&r| values_in_row(t, r) >= 2);
+    match (last_values, headings.first()) {
+        (Some(values), Some(&heading)) => headings.len() >= 2 && values < heading,
+        _ => false,
+    }
+}
+
 /// `read` with the tables of page `number` replaced by `page_tables`, in page order.
 fn with_page_tables(
     read: &[ReadTable],
@@ -99,7 +113,8 @@ impl Engine<'_> {
     /// A ruled table of `page` that looks turned, on a page where no text cell reads
     /// as a label of the format: three rows and three columns or more, and rows of
     /// values (a table upside down: its digits still read as digits, and a table of
-    /// digits alone, as table 4's row, can even map, wrongly and surely) or text
+    /// digits alone, as table 4's row, can even map, wrongly and surely), its headings
+    /// under its values ([`headed_below`]: table 4 upside down) or text
     /// running down its cells (a table on its side, or a header cut off at a page's
     /// foot whose narrow columns' headings are printed downwards: the judging of
     /// [`Engine::read_turned_pages`] then tells). A page of the report's own tables
@@ -119,7 +134,7 @@ impl Engine<'_> {
         }
         on_page()
             .filter(|t| t.n_rows >= 3 && t.n_cols >= 3)
-            .find(|t| holds_values(t) || self.text_runs_down(page, t))
+            .find(|t| holds_values(t) || headed_below(t) || self.text_runs_down(page, t))
     }
 
     /// Whether most lines of text in `t` run down: of the cells whose ink is twice as
@@ -210,7 +225,7 @@ impl Engine<'_> {
     /// Stage 4b: each scanned page with a table that `Engine::turned_table` finds, or
     /// with no cell of the format and rules that run down, is judged as it stands and
     /// turned each way by a sample of its labels; the best way is read in full and
-    /// kept where the document then maps more cells. `tables` is the mapping of `read`
+    /// kept where the document then maps as many cells with values or more. `tables` is the mapping of `read`
     /// as it stands; the mapping after is returned.
     pub fn read_turned_pages(
         &self,
@@ -269,8 +284,20 @@ impl Engine<'_> {
             let mut trial = with_page_tables(read, number, self.read_tables(&page, reader)?);
             let as_read = std::mem::replace(&mut pages[i], page);
             let trial_tables = self.map(pages, &mut trial, None, reader)?;
-            let mapped = |t: &[Table]| t.iter().map(|t| t.cells.len()).sum::<usize>();
-            if mapped(&trial_tables) > mapped(&tables) {
+            // Cells with a value, not cells: a page upside down still maps its rows by
+            // their place, its headings read as noise where values should be.
+            let mapped = |t: &[Table]| {
+                (t.iter().flat_map(|t| &t.cells))
+                    .filter(|c| c.value.is_some())
+                    .count()
+            };
+            log::debug!(
+                "page {number} turned maps {} cells, as read {}",
+                mapped(&trial_tables),
+                mapped(&tables)
+            );
+            // Its labels already chose this way; the values need only not disagree.
+            if mapped(&trial_tables) >= mapped(&tables) {
                 log::info!(
                     "page {number} was scanned turned; read turned {}° clockwise",
                     pages[i].turns.degrees()
@@ -282,5 +309,65 @@ impl Engine<'_> {
             }
         }
         Ok(tables)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::GridCell;
+    use crate::layout::ReadCell;
+    use crate::ocr::Reading;
+
+    /// A table of rows given top to bottom, each as its cells' texts: digits are values,
+    /// anything else a heading.
+    fn table(rows: &[&[&str]]) -> ReadTable {
+        let cells = (rows.iter().enumerate())
+            .flat_map(|(row, texts)| {
+                texts.iter().enumerate().map(move |(col, text)| ReadCell {
+                    grid: GridCell {
+                        row,
+                        col,
+                        row_span: 1,
+                        col_span: 1,
+                        bbox: PixelBox::from_corners(
+                            col as i32 * 50,
+                            row as i32 * 40,
+                            (col as i32 + 1) * 50,
+                            (row as i32 + 1) * 40,
+                        ),
+                    },
+                    kind: if text.chars().all(|c| c.is_ascii_digit()) {
+                        ReadKind::Number
+                    } else {
+                        ReadKind::Text
+                    },
+                    reading: Reading {
+                        text: text.to_string(),
+                        ..Reading::default()
+                    },
+                })
+            })
+            .collect();
+        ReadTable {
+            page: 1,
+            bbox: PixelBox::from_corners(0, 0, 200, rows.len() as i32 * 40),
+            n_cols: 4,
+            n_rows: rows.len(),
+            cells,
+        }
+    }
+
+    #[test]
+    fn a_table_headed_under_its_values_is_upside_down() {
+        let values: &[&str] = &["0", "0", "0", "0"];
+        let heads: &[&str] = &["果维", "计总", "议复", "讼诉"];
+        assert!(headed_below(&table(&[values, heads, heads])));
+        // As printed: headings first. Rows carried onto a page: values alone.
+        assert!(!headed_below(&table(&[heads, heads, values])));
+        assert!(!headed_below(&table(&[values, values, values])));
+        // One heading under values is a table's next part beginning.
+        assert!(!headed_below(&table(&[values, values, heads])));
+        assert!(!headed_below(&table(&[heads, values, heads, heads])));
     }
 }
