@@ -51,8 +51,9 @@ fn cells_on(tables: &[Table], number: usize) -> usize {
 /// across than its columns make down, also in a tall table.
 fn rules_run_down(page: &PreparedPage) -> bool {
     let length = |rules: &[Segment]| rules.iter().map(|r| r.end - r.start).sum::<i32>();
-    let down = length(&page.rules.vertical);
-    down > 2 * length(&page.rules.horizontal) && down > page.gray.height() as i32
+    let (down, across) = (length(&page.rules.vertical), length(&page.rules.horizontal));
+    log::debug!("page {}: rules {down} px down, {across} px across", page.number);
+    down > 2 * across && down > page.gray.height() as i32
 }
 
 /// Whether the rows of `t` holding no number (its headings), two or more, all lie
