@@ -309,27 +309,37 @@ impl<'a> Engine<'a> {
         } else {
             normalize::normalize(page.gray, page.dpi, &o.normalize)
         };
+        self.prepare_normalized(page.number, page.dpi, page.text_layer, norm)
+    }
+
+    /// Stage 3 on a page already straightened: find its tables, erase the rules.
+    fn prepare_normalized(
+        &self,
+        number: usize,
+        dpi: u32,
+        text_layer: Option<Vec<TextChar>>,
+        norm: normalize::NormalizedPage,
+    ) -> PreparedPage {
+        let o = &self.options;
         log::debug!(
-            "page {}: {}×{} px at {} dpi, skew {:.2}°",
-            page.number,
+            "page {number}: {}×{} px at {dpi} dpi, skew {:.2}°",
             norm.gray.width(),
             norm.gray.height(),
-            page.dpi,
             norm.skew_deg
         );
-        let (tables, rules) = grid::detect_tables(&norm, page.dpi, &o.grid);
+        let (tables, rules) = grid::detect_tables(&norm, dpi, &o.grid);
         let mut erased = norm.gray.clone();
         // Blur spreads a rule a pixel or two beyond what binarization called ink.
-        grid::erase_rules(&mut erased, &rules, (page.dpi as i32 / 100).max(2));
+        grid::erase_rules(&mut erased, &rules, (dpi as i32 / 100).max(2));
         PreparedPage {
-            number: page.number,
-            dpi: page.dpi,
+            number,
+            dpi,
             gray: norm.gray,
             erased,
             ink: norm.ink,
             rules,
             tables,
-            text_layer: page.text_layer,
+            text_layer,
             skew_deg: norm.skew_deg,
             turns: QuarterTurns::NONE,
         }
