@@ -939,6 +939,12 @@ impl<'a> Engine<'a> {
             tables = self.map(&pages, &mut read, None, reader)?;
             (report, title_org) = self.report_fields(&pages, &tables, reader)?;
         }
+        if !tables.is_empty()
+            && !self.options.tables_only
+            && self.read_turned_prose_pages(&mut pages, &mut read, &tables, reader)?
+        {
+            tables = self.map(&pages, &mut read, None, reader)?;
+        }
         // The year is read above the tables, after them: a version the report's year
         // rules out is mapped again without it.
         let impossible =
@@ -965,7 +971,16 @@ impl<'a> Engine<'a> {
         report.published = match prose.published(report.year) {
             Some(date) => Some(date),
             None if !tables.is_empty() => {
-                self.date_under_tables(&pages, &tables, report.year, reader)?
+                match self.date_under_tables(&pages, &tables, report.year, reader)? {
+                    Some(date) => Some(date),
+                    None => self.date_on_turned_last_page(
+                        &mut pages,
+                        &mut read,
+                        &tables,
+                        report.year,
+                        reader,
+                    )?,
+                }
             }
             None => None,
         };
@@ -1078,6 +1093,7 @@ fn text_in(chars: &[TextChar], region: PixelBox) -> String {
         .join("\n")
 }
 
+mod prose_pages;
 mod turned;
 pub use turned::boxes_as_rasterized;
 

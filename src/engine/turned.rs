@@ -40,7 +40,7 @@ pub fn boxes_as_rasterized(document: &mut Document, pages: &[PreparedPage]) {
 }
 
 /// Cells of `tables` on page `number`.
-fn cells_on(tables: &[Table], number: usize) -> usize {
+pub(super) fn cells_on(tables: &[Table], number: usize) -> usize {
     (tables.iter().flat_map(|t| &t.cells))
         .filter(|c| c.page == number)
         .count()
@@ -75,7 +75,7 @@ fn headed_below(t: &ReadTable) -> bool {
 }
 
 /// `read` with the tables of page `number` replaced by `page_tables`, in page order.
-fn with_page_tables(
+pub(super) fn with_page_tables(
     read: &[ReadTable],
     number: usize,
     page_tables: Vec<ReadTable>,
@@ -108,7 +108,7 @@ impl Engine<'_> {
     /// lost). Turned a quarter, it is: on its side, its skew was measured off by a
     /// tenth or two of a degree, enough to break long rules (measured on the turned
     /// bench both ways).
-    fn prepare_turned(&self, page: &PreparedPage, turns: QuarterTurns) -> PreparedPage {
+    pub(super) fn prepare_turned(&self, page: &PreparedPage, turns: QuarterTurns) -> PreparedPage {
         let gray = turns.turn(&page.gray);
         let mut turned = if turns == QuarterTurns::clockwise(2) {
             let o = &self.options.normalize;
