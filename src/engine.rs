@@ -55,6 +55,26 @@ pub struct PreparedPage {
     pub turns: QuarterTurns,
 }
 
+#[cfg(test)]
+impl PreparedPage {
+    /// Page 1 of `gray`, straight, its ink where darker than mid-gray, no rules or
+    /// tables found: a test's page, with no binarization to tune.
+    pub(crate) fn plain(gray: GrayImage, dpi: u32) -> PreparedPage {
+        PreparedPage {
+            number: 1,
+            dpi,
+            ink: InkMask::from_gray_threshold(&gray, 128),
+            erased: gray.clone(),
+            gray,
+            rules: Rules::default(),
+            tables: Vec::new(),
+            text_layer: None,
+            skew_deg: 0.0,
+            turns: QuarterTurns::NONE,
+        }
+    }
+}
+
 /// Everything a conversion saw: the document, and the pages and tables behind it
 /// for debugging output. A file with no report table still has its pages here. Its
 /// boxes are on the pages as read (a page scanned turned is read turned);

@@ -2,7 +2,7 @@
 //! labels to judge its way by, so it is judged by its words — read the right way, half
 //! of a report's prose is characters of the format's own words; read turned, noise.
 
-use super::turned::{cells_on, with_page_tables};
+use super::turned::may_be_turned_prose;
 use super::{Engine, PreparedPage};
 use crate::error::Result;
 use crate::fields;
@@ -114,15 +114,12 @@ impl Engine<'_> {
         reader: &mut dyn TextReader,
     ) -> Result<bool> {
         let mut tables_turned = false;
-        for i in 0..pages.len() {
-            let number = pages[i].number;
-            let judged = pages[i].text_layer.is_none()
-                && pages[i].turns.is_none()
-                && cells_on(tables, number) == 0;
-            if !judged {
+        for page in pages.iter_mut() {
+            let number = page.number;
+            if !may_be_turned_prose(page, tables) {
                 continue;
             }
-            let Some(as_read) = self.prose_share(&pages[i], reader)? else {
+            let Some(as_read) = self.prose_share(page, reader)? else {
                 continue;
             };
             log::debug!("page {number}: prose {as_read:.2} in the format's characters");
@@ -131,28 +128,21 @@ impl Engine<'_> {
             }
             let mut best = (as_read, None);
             for turns in QuarterTurns::TRIED {
-                let page = self.prepare_turned(&pages[i], turns);
-                let share = self.prose_share(&page, reader)?.unwrap_or(0.0);
+                let turned = self.prepare_turned(page, turns);
+                let share = self.prose_share(&turned, reader)?.unwrap_or(0.0);
                 log::debug!(
                     "page {number} turned {}° clockwise: prose {share:.2} in the format's characters",
                     turns.degrees()
                 );
                 if share > best.0 {
-                    best = (share, Some(page));
+                    best = (share, Some(turned));
                 }
             }
-            let page = match best {
-                (share, Some(page)) if share >= READS_RIGHT => page,
-                _ => continue,
-            };
-            log::info!(
-                "page {number} was scanned turned; read turned {}° clockwise",
-                page.turns.degrees()
-            );
-            let tables_read = self.read_tables(&page, reader)?;
-            tables_turned |= !tables_read.is_empty();
-            *read = with_page_tables(read, number, tables_read);
-            pages[i] = page;
+            if let (share, Some(turned)) = best {
+                if share >= READS_RIGHT {
+                    tables_turned |= self.keep_turned(page, turned, read, reader)?;
+                }
+            }
         }
         Ok(tables_turned)
     }
@@ -171,34 +161,21 @@ impl Engine<'_> {
         let Some(last) = pages.last_mut() else {
             return Ok(None);
         };
-        let number = last.number;
-        if last.text_layer.is_some() || !last.turns.is_none() || cells_on(tables, number) > 0 {
-            return Ok(None);
-        }
         // A page whose prose reads right has no date to find turned.
-        if self
-            .prose_share(last, reader)?
-            .is_some_and(|s| s >= READS_RIGHT)
+        if !may_be_turned_prose(last, tables)
+            || self
+                .prose_share(last, reader)?
+                .is_some_and(|s| s >= READS_RIGHT)
         {
             return Ok(None);
         }
-        log::debug!("page {number}: no date; read turned each way for one");
-        for turns in QuarterTurns::TRIED {
-            let page = self.prepare_turned(last, turns);
-            let Some(date) =
-                self.date_under_tables(std::slice::from_ref(&page), &[], year, reader)?
-            else {
-                continue;
-            };
-            log::info!(
-                "page {number} was scanned turned; read turned {}° clockwise",
-                turns.degrees()
-            );
-            *read = with_page_tables(read, number, self.read_tables(&page, reader)?);
-            *last = page;
-            return Ok(Some(date));
-        }
-        Ok(None)
+        log::debug!(
+            "page {}: no date; read turned each way for one",
+            last.number
+        );
+        self.turned_until(last, read, reader, |engine, page, reader| {
+            engine.date_under_tables(std::slice::from_ref(page), &[], year, reader)
+        })
     }
 }
 
@@ -206,8 +183,6 @@ impl Engine<'_> {
 mod tests {
     use super::*;
     use crate::engine::EngineOptions;
-    use crate::grid::Rules;
-    use crate::normalize::InkMask;
     use crate::ocr::Reading;
     use crate::rasterize::NoPdf;
     use image::{GrayImage, Luma};
@@ -251,19 +226,7 @@ mod tests {
                 }
             }
         }
-        let ink = InkMask::from_gray_threshold(&gray, 128);
-        PreparedPage {
-            number: 1,
-            dpi: 150,
-            gray: gray.clone(),
-            erased: gray,
-            ink,
-            rules: Rules::default(),
-            tables: Vec::new(),
-            text_layer: None,
-            skew_deg: 0.0,
-            turns: QuarterTurns::NONE,
-        }
+        PreparedPage::plain(gray, 150)
     }
 
     #[test]

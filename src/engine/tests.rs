@@ -3,7 +3,6 @@
 use super::*;
 use crate::crop::{self, CropOptions};
 use crate::grid::GridCell;
-use crate::grid::Rules;
 use crate::normalize::InkMask;
 use crate::rasterize::NoPdf;
 use image::Luma;
@@ -56,21 +55,9 @@ fn page_and_cell_of(lines: i32, glyphs: i32) -> (PreparedPage, CellInk, PixelBox
             draw_filled_rect_mut(&mut gray, rect, Luma([0]));
         }
     }
-    let ink = InkMask::from_gray_threshold(&gray, 128);
+    let page = PreparedPage::plain(gray, 300);
     let bbox = PixelBox::from_corners(20, 20, 580, 60 + lines * 50);
-    let cell = crop::analyze(&gray, &ink, bbox, 300, &CropOptions::default());
-    let page = PreparedPage {
-        number: 1,
-        dpi: 300,
-        gray: gray.clone(),
-        erased: gray,
-        ink,
-        rules: Rules::default(),
-        tables: Vec::new(),
-        text_layer: None,
-        skew_deg: 0.0,
-        turns: crate::orient::QuarterTurns::NONE,
-    };
+    let cell = crop::analyze(&page.gray, &page.ink, bbox, 300, &CropOptions::default());
     (page, cell, bbox)
 }
 

@@ -39,8 +39,14 @@ pub fn boxes_as_rasterized(document: &mut Document, pages: &[PreparedPage]) {
     }
 }
 
+/// Whether `page` may be a page of prose scanned turned: scanned, not read turned
+/// yet, and holding no cell of `tables` (whose labels would have told).
+pub(super) fn may_be_turned_prose(page: &PreparedPage, tables: &[Table]) -> bool {
+    page.text_layer.is_none() && page.turns.is_none() && cells_on(tables, page.number) == 0
+}
+
 /// Cells of `tables` on page `number`.
-pub(super) fn cells_on(tables: &[Table], number: usize) -> usize {
+fn cells_on(tables: &[Table], number: usize) -> usize {
     (tables.iter().flat_map(|t| &t.cells))
         .filter(|c| c.page == number)
         .count()
@@ -75,7 +81,7 @@ fn headed_below(t: &ReadTable) -> bool {
 }
 
 /// `read` with the tables of page `number` replaced by `page_tables`, in page order.
-pub(super) fn with_page_tables(
+fn with_page_tables(
     read: &[ReadTable],
     number: usize,
     page_tables: Vec<ReadTable>,
@@ -124,6 +130,27 @@ impl Engine<'_> {
         };
         turned.turns = turns;
         turned
+    }
+
+    /// `turned` kept in place of `page`, the page it was turned from, its tables read
+    /// again into `read`. Whether it holds a table.
+    pub(super) fn keep_turned(
+        &self,
+        page: &mut PreparedPage,
+        turned: PreparedPage,
+        read: &mut Vec<ReadTable>,
+        reader: &mut dyn TextReader,
+    ) -> Result<bool> {
+        log::info!(
+            "page {} was scanned turned; read turned {}° clockwise",
+            turned.number,
+            turned.turns.degrees()
+        );
+        let tables = self.read_tables(&turned, reader)?;
+        let holds_tables = !tables.is_empty();
+        *read = with_page_tables(read, turned.number, tables);
+        *page = turned;
+        Ok(holds_tables)
     }
 
     /// A ruled table of `page` that looks turned, on a page where no text cell reads
@@ -209,33 +236,43 @@ impl Engine<'_> {
         tables: &[Table],
         reader: &mut dyn TextReader,
     ) -> Result<bool> {
-        let Some(first) = pages.first() else {
+        let Some(first) = pages.first_mut() else {
             return Ok(false);
         };
-        let number = first.number;
-        if first.text_layer.is_some() || !first.turns.is_none() || cells_on(tables, number) > 0 {
+        if !may_be_turned_prose(first, tables) {
             return Ok(false);
         }
-        for turns in QuarterTurns::TRIED {
-            let page = self.prepare_turned(&pages[0], turns);
+        let found = self.turned_until(first, read, reader, |engine, page, reader| {
             let whole =
                 PixelBox::from_corners(0, 0, page.gray.width() as i32, page.gray.height() as i32);
-            let (title, _) = self.read_title(&page, whole, reader)?;
+            let (title, _) = engine.read_title(page, whole, reader)?;
             log::debug!(
-                "page {number} turned {}° clockwise: title {title:?}",
-                turns.degrees()
+                "page {} turned {}° clockwise: title {title:?}",
+                page.number,
+                page.turns.degrees()
             );
-            if title.contains("报告") && fields::parse_title(&title).1.is_some() {
-                log::info!(
-                    "page {number} was scanned turned; read turned {}° clockwise",
-                    turns.degrees()
-                );
-                *read = with_page_tables(read, number, self.read_tables(&page, reader)?);
-                pages[0] = page;
-                return Ok(true);
+            Ok((title.contains("报告") && fields::parse_title(&title).1.is_some()).then_some(()))
+        })?;
+        Ok(found.is_some())
+    }
+
+    /// `page` turned each way until `finds` finds what it looks for on it, then kept
+    /// turned ([`Engine::keep_turned`]): what was found.
+    pub(super) fn turned_until<T>(
+        &self,
+        page: &mut PreparedPage,
+        read: &mut Vec<ReadTable>,
+        reader: &mut dyn TextReader,
+        mut finds: impl FnMut(&Self, &PreparedPage, &mut dyn TextReader) -> Result<Option<T>>,
+    ) -> Result<Option<T>> {
+        for turns in QuarterTurns::TRIED {
+            let turned = self.prepare_turned(page, turns);
+            if let Some(found) = finds(self, &turned, reader)? {
+                self.keep_turned(page, turned, read, reader)?;
+                return Ok(Some(found));
             }
         }
-        Ok(false)
+        Ok(None)
     }
 
     /// Stage 4b: each scanned page with a table that `Engine::turned_table` finds, or
