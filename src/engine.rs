@@ -488,12 +488,23 @@ impl<'a> Engine<'a> {
                 Some((grid, kinds)) => {
                     // Only the cut pieces are new; the other cells keep their ink.
                     let before: HashMap<&GridCell, &CellInk> = t.cells.iter().zip(&inks).collect();
-                    let inks = grid
+                    let inks: Vec<CellInk> = grid
                         .cells
                         .iter()
                         .map(|c| before.get(c).map_or_else(|| analyze(c), |&i| i.clone()))
                         .collect();
-                    (grid, inks, kinds.clone())
+                    // A piece shaped as a number was a value: two values stacked in one
+                    // cell where a row rule faded in a value column read as text whole.
+                    let kinds = (kinds.iter().zip(&inks))
+                        .map(|(&k, ink)| {
+                            if ink.numeric_shape {
+                                ReadKind::Number
+                            } else {
+                                k
+                            }
+                        })
+                        .collect();
+                    (grid, inks, kinds)
                 }
                 None => (t, inks, kinds),
             };

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::crop::{self, CropOptions};
-use crate::grid::GridCell;
+use crate::grid::{GridCell, TableGrid};
 use crate::normalize::InkMask;
 use crate::rasterize::NoPdf;
 use image::Luma;
@@ -489,4 +489,61 @@ fn a_label_left_unread_that_its_place_cannot_name_is_read_and_mapped_again() {
         .find(|c| c.row == "withheld_prohibited_by_law" && c.col == "total")
         .expect("placed by order");
     assert_eq!(total.doubt, Some(crate::model::Doubt::RowByOrder));
+}
+
+#[test]
+fn values_stacked_in_a_cell_whose_row_rule_faded_are_read_as_numbers() {
+    // Two rows, each a label and three values; the first value column lost the rule
+    // between the rows, so its cell spans both, its two digits one over the other.
+    let mut gray = GrayImage::from_pixel(700, 300, Luma([255]));
+    let ink = |g: &mut GrayImage, x, y, w, h| {
+        draw_filled_rect_mut(g, Rect::at(x, y).of_size(w, h), Luma([0]))
+    };
+    for y in [110, 150] {
+        ink(&mut gray, 120, y, 200, 20);
+        for x in [425, 485, 545] {
+            ink(&mut gray, x, y, 10, 20);
+        }
+    }
+    let cell = |row, col, row_span, x0, x1| GridCell {
+        row,
+        col,
+        row_span,
+        col_span: 1,
+        bbox: PixelBox::from_corners(
+            x0,
+            100 + row as i32 * 40,
+            x1,
+            140 + (row + row_span - 1) as i32 * 40,
+        ),
+    };
+    let cells = vec![
+        cell(0, 0, 1, 100, 400),
+        cell(0, 1, 2, 400, 460),
+        cell(0, 2, 1, 460, 520),
+        cell(0, 3, 1, 520, 580),
+        cell(1, 0, 1, 100, 400),
+        cell(1, 2, 1, 460, 520),
+        cell(1, 3, 1, 520, 580),
+    ];
+    let mut page = PreparedPage::plain(gray, 150);
+    page.tables = vec![TableGrid {
+        bbox: PixelBox::from_corners(100, 100, 580, 180),
+        n_rows: 2,
+        n_cols: 4,
+        cells,
+    }];
+    let engine = Engine::new(&NoPdf, EngineOptions::default());
+    let mut reader = FakeReader {
+        line_confidence: 0.9,
+        line_text: None,
+        block_text: None,
+        asked: Vec::new(),
+    };
+    let read = engine.read_tables(&page, &mut reader).unwrap();
+    let first_values: Vec<(usize, ReadKind)> = (read[0].cells.iter())
+        .filter(|c| c.grid.col == 1)
+        .map(|c| (c.grid.row, c.kind))
+        .collect();
+    assert_eq!(first_values, [(0, ReadKind::Number), (1, ReadKind::Number)]);
 }
