@@ -19,6 +19,18 @@ struct FakeReader {
     asked: Vec<ReadKind>,
 }
 
+impl FakeReader {
+    /// Reads lines at 0.9, every kind as its name.
+    fn sure_of_lines() -> Self {
+        FakeReader {
+            line_confidence: 0.9,
+            line_text: None,
+            block_text: None,
+            asked: Vec::new(),
+        }
+    }
+}
+
 impl TextReader for FakeReader {
     fn read(&mut self, _: &GrayImage, _: u32, kind: ReadKind) -> Result<Reading> {
         self.asked.push(kind);
@@ -473,12 +485,7 @@ fn a_label_left_unread_that_its_place_cannot_name_is_read_and_mapped_again() {
         cells,
     }];
     let engine = Engine::new(&NoPdf, EngineOptions::default());
-    let mut reader = FakeReader {
-        line_confidence: 0.9,
-        line_text: None,
-        block_text: None,
-        asked: Vec::new(),
-    };
+    let mut reader = FakeReader::sure_of_lines();
     let tables = engine
         .map(std::slice::from_ref(&page), &mut read, None, &mut reader)
         .unwrap();
@@ -534,12 +541,7 @@ fn values_stacked_in_a_cell_whose_row_rule_faded_are_read_as_numbers() {
         cells,
     }];
     let engine = Engine::new(&NoPdf, EngineOptions::default());
-    let mut reader = FakeReader {
-        line_confidence: 0.9,
-        line_text: None,
-        block_text: None,
-        asked: Vec::new(),
-    };
+    let mut reader = FakeReader::sure_of_lines();
     let read = engine.read_tables(&page, &mut reader).unwrap();
     let first_values: Vec<(usize, ReadKind)> = (read[0].cells.iter())
         .filter(|c| c.grid.col == 1)
