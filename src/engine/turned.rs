@@ -278,8 +278,8 @@ impl Engine<'_> {
     /// Stage 4b: each scanned page with a table that `Engine::turned_table` finds, or
     /// with no cell of the format and rules that run down, is judged as it stands and
     /// turned each way by a sample of its labels; the best way is read in full and
-    /// kept where the document then maps as many cells with values or more. `tables` is the mapping of `read`
-    /// as it stands; the mapping after is returned.
+    /// kept where the document then maps as many cells with values or more. `tables`
+    /// is the mapping of `read` as it stands; the mapping after is returned.
     pub fn read_turned_pages(
         &self,
         pages: &mut [PreparedPage],
