@@ -8,7 +8,7 @@ use crate::grid::{self, GridCell, GridOptions, Rules, TableGrid};
 use crate::layout::{self, ReadCell, ReadTable};
 use crate::model::{Document, ReportFields, Source, Table, MODEL_NAME, MODEL_VERSION};
 use crate::normalize::{self, InkMask, NormalizeOptions};
-use crate::ocr::{ReadKind, Reading, TextReader};
+use crate::ocr::{ReadKind, Reading, RememberingReader, TextReader};
 use crate::organization::TitleOrganization;
 use crate::orient::QuarterTurns;
 use crate::places::Places;
@@ -945,6 +945,8 @@ impl<'a> Engine<'a> {
 
     /// Every stage, one file; see [`Conversion::into_document`] for the document alone.
     pub fn convert(&self, path: &Path, reader: &mut dyn TextReader) -> Result<Conversion> {
+        let mut remembering = RememberingReader::new(reader);
+        let reader: &mut dyn TextReader = &mut remembering;
         let mut clock = StageClock::start(path);
         let (bytes, images) = self.rasterize(path)?;
         clock.lap("rasterize");

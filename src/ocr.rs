@@ -8,6 +8,8 @@
 use crate::digits::{read_number, DigitModel};
 use crate::error::{Error, Result};
 use image::GrayImage;
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use tesseract_rs::{TessPageIteratorLevel, TessPageSegMode, TesseractAPI};
 
@@ -65,6 +67,64 @@ impl Reading {
 /// Reads images of text. One instance per worker thread.
 pub trait TextReader {
     fn read(&mut self, image: &GrayImage, dpi: u32, kind: ReadKind) -> Result<Reading>;
+}
+
+/// Remembers what `reader` made of each image of text, for the length of one document:
+/// stages that look at the same line pay for one read (a page of prose sampled to judge
+/// its way, then read; a last page sampled, then read for its date). Numbers pass
+/// through: the digit network reads one in less time than its image takes to hash.
+/// A title's reading serves a line's of the same image: the prose reads the title's
+/// lines only to set them aside (the title is read with alternatives, as a block,
+/// which reads its bold characters better). Images are told apart by kind, resolution, size and a 64-bit hash of their pixels —
+/// among the thousand or so lines of a report, a collision's odds are below 10⁻¹³.
+pub struct RememberingReader<'r> {
+    reader: &'r mut dyn TextReader,
+    seen: HashMap<(ReadKind, u32, (u32, u32), u64), Reading>,
+    remembered: usize,
+}
+
+impl<'r> RememberingReader<'r> {
+    pub fn new(reader: &'r mut dyn TextReader) -> Self {
+        RememberingReader {
+            reader,
+            seen: HashMap::new(),
+            remembered: 0,
+        }
+    }
+}
+
+impl Drop for RememberingReader<'_> {
+    fn drop(&mut self) {
+        log::debug!(
+            "{} images of text read, {} reads remembered",
+            self.seen.len(),
+            self.remembered
+        );
+    }
+}
+
+impl TextReader for RememberingReader<'_> {
+    fn read(&mut self, image: &GrayImage, dpi: u32, kind: ReadKind) -> Result<Reading> {
+        if kind == ReadKind::Number {
+            return self.reader.read(image, dpi, kind);
+        }
+        let mut hasher = DefaultHasher::new();
+        image.as_raw().hash(&mut hasher);
+        let key = (kind, dpi, image.dimensions(), hasher.finish());
+        let as_title = (ReadKind::Title, key.1, key.2, key.3);
+        let known = (self.seen.get(&key)).or_else(|| {
+            (kind == ReadKind::Line)
+                .then(|| self.seen.get(&as_title))
+                .flatten()
+        });
+        if let Some(known) = known {
+            self.remembered += 1;
+            return Ok(known.clone());
+        }
+        let read = self.reader.read(image, dpi, kind)?;
+        self.seen.insert(key, read.clone());
+        Ok(read)
+    }
 }
 
 /// Tesseract `chi_sim` for text, the bundled digit network for numbers.
@@ -208,4 +268,57 @@ fn text_symbols(api: &TesseractAPI) -> Vec<Symbol> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Luma;
+
+    /// Reads every image as how many times it has been asked to read.
+    struct Counting(usize);
+
+    impl TextReader for Counting {
+        fn read(&mut self, _: &GrayImage, _: u32, _: ReadKind) -> Result<Reading> {
+            self.0 += 1;
+            Ok(Reading {
+                text: self.0.to_string(),
+                ..Reading::default()
+            })
+        }
+    }
+
+    #[test]
+    fn an_image_read_again_is_remembered_not_read() {
+        let mut counting = Counting(0);
+        let mut reader = RememberingReader::new(&mut counting);
+        let line = GrayImage::from_pixel(40, 10, Luma([255]));
+        let mut other = line.clone();
+        other.put_pixel(3, 3, Luma([0]));
+        let texts: Vec<String> = [
+            (&line, 200, ReadKind::Line),
+            (&line, 200, ReadKind::Line),
+            (&other, 200, ReadKind::Line),
+            (&line, 200, ReadKind::Text),
+            (&line, 300, ReadKind::Line),
+            (&other, 200, ReadKind::Line),
+            (&other, 200, ReadKind::Title),
+            (&other, 300, ReadKind::Title),
+            (&other, 300, ReadKind::Line),
+            (&other, 300, ReadKind::Text),
+        ]
+        .into_iter()
+        .map(|(img, dpi, kind)| reader.read(img, dpi, kind).unwrap().text)
+        .collect();
+        assert_eq!(texts, ["1", "1", "2", "3", "4", "2", "5", "6", "6", "7"]);
+    }
+
+    #[test]
+    fn numbers_are_always_read() {
+        let mut counting = Counting(0);
+        let mut reader = RememberingReader::new(&mut counting);
+        let digit = GrayImage::from_pixel(10, 14, Luma([255]));
+        let mut read = || reader.read(&digit, 200, ReadKind::Number).unwrap().text;
+        assert_eq!([read(), read()], ["1", "2"]);
+    }
 }
