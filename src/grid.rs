@@ -37,6 +37,10 @@ pub struct GridOptions {
     pub max_seeded_gap_in: f32,
     /// How far a rule's end may stop short of the rule it meets.
     pub touch_in: f32,
+    /// How far short of a cell's corner a rule may have faded and still be carried on
+    /// to the rule across it that closes the corner: under the format's narrowest
+    /// value cell (about 0.45 in), so a rule is never carried across a whole cell.
+    pub corner_reach_in: f32,
     /// A rule ends on a crossing rule at one end at least. A stroke whose both ends
     /// float farther than this from any, and that is much bolder than the page's rules
     /// (a pen line through a row of figures), is a mark; a faded rule's floating
@@ -63,6 +67,7 @@ impl Default for GridOptions {
             max_gap_in: 0.15,
             max_seeded_gap_in: 1.5,
             touch_in: 0.05,
+            corner_reach_in: 0.35,
             max_float_in: 0.1,
             // Pen lines measured 1.8× the rules they cross; faded pieces ≤ 1.4×.
             mark_boldness: 1.6,
@@ -234,8 +239,12 @@ pub fn detect_rules(ink: &InkMask, dpi: u32, opts: &GridOptions) -> Rules {
         px(dpi, opts.touch_in) as f32,
     );
     let long_h = join_across_breaks(long_h, &long_v, gap, tol);
-    let mut long_v = join_across_breaks(long_v, &long_h, gap, tol);
+    let long_v = join_across_breaks(long_v, &long_h, gap, tol);
+    let reach = px(dpi, opts.corner_reach_in);
+    let pieces = |long: &[Segment], short: &[Segment]| [long, short].concat();
     let tight = px(dpi, 0.02) as f32;
+    let long_h = close_corners(long_h, &pieces(&long_v, &short_v), reach, tight);
+    let mut long_v = close_corners(long_v, &pieces(&long_h, &short_h), reach, tight);
     let (row_columns, short_v) = one_row_columns(short_v, &long_h, tight);
     long_v.extend(row_columns);
     let rules = keep_structural(long_h, long_v, px(dpi, opts.touch_in));
@@ -279,6 +288,14 @@ pub fn detect_rules(ink: &InkMask, dpi: u32, opts: &GridOptions) -> Rules {
     keep_structural(h, v, px(dpi, opts.touch_in))
 }
 
+/// Whether `rule` reaches `at` along its length and its line passes within `tol` of
+/// `end` there: a rule across meeting another's end at `end`.
+fn meets(rule: &Segment, at: f32, end: f32, tol: f32) -> bool {
+    at >= rule.start as f32 - tol
+        && at <= rule.end as f32 + tol
+        && (rule.pos_at(at) - end).abs() <= tol
+}
+
 /// Where the rules of `across` that span `s` (within `tol`) cross its line.
 fn crossings(s: &Segment, across: &[Segment], tol: f32) -> Vec<f32> {
     let at = s.mid_pos();
@@ -300,13 +317,7 @@ fn floats(s: &Segment, across: &[Segment], tol: f32) -> bool {
 /// them) and is solid over most of its length.
 fn spans_between(s: &Segment, across: &[Segment], tol: f32) -> bool {
     let at = s.mid_pos();
-    let ends_on = |end: f32| {
-        across.iter().position(|a| {
-            at >= a.start as f32 - tol
-                && at <= a.end as f32 + tol
-                && (a.pos_at(at) - end).abs() <= tol
-        })
-    };
+    let ends_on = |end: f32| across.iter().position(|a| meets(a, at, end, tol));
     match (ends_on(s.start as f32), ends_on(s.end as f32)) {
         (Some(a), Some(b)) => a != b && s.covered() as f32 >= 0.8 * s.length() as f32,
         _ => false,
@@ -519,6 +530,40 @@ fn join_collinear(
         .collect()
 }
 
+/// Carries each rule's end on to a rule across it a short way on (`reach`) that ends on
+/// its line and runs from another rule of its own: the corner of a cell whose side
+/// faded near it (a table's top rule lost over most of its last cell).
+fn close_corners(mut segs: Vec<Segment>, across: &[Segment], reach: i32, tol: f32) -> Vec<Segment> {
+    let mut carried = Vec::new();
+    for (i, s) in segs.iter().enumerate() {
+        // Only a piece with a rule-long stroke: glyph strokes end on rules' lines too.
+        for a in across.iter().filter(|a| a.seeded) {
+            let at = a.pos_at(s.mid_pos());
+            let line = s.pos_at(at);
+            let other_end = if (a.start as f32 - line).abs() <= tol {
+                a.end
+            } else if (a.end as f32 - line).abs() <= tol {
+                a.start
+            } else {
+                continue;
+            };
+            let closes = |gap: f32| gap > tol && gap <= reach as f32;
+            let (after, before) = (closes(at - s.end as f32), closes(s.start as f32 - at));
+            if (after || before) && segs.iter().any(|o| meets(o, at, other_end as f32, tol)) {
+                carried.push((i, at.round() as i32, after));
+            }
+        }
+    }
+    for (i, to, after) in carried {
+        if after {
+            segs[i].end = segs[i].end.max(to);
+        } else {
+            segs[i].start = segs[i].start.min(to);
+        }
+    }
+    segs
+}
+
 /// Joins long rules in line across a long break (a fade, a stamp, a fold), unless
 /// rules of the other direction close both ends of the break: that is a row or
 /// column spanning the gap, which has no rule by design.
@@ -528,14 +573,8 @@ fn join_across_breaks(
     max_gap: i32,
     tol: f32,
 ) -> Vec<Segment> {
-    let closed_at = |s: &Segment, t: i32| {
-        let p = s.mid_pos();
-        across.iter().any(|a| {
-            p >= a.start as f32 - tol
-                && p <= a.end as f32 + tol
-                && (a.pos_at(p) - t as f32).abs() <= tol
-        })
-    };
+    let closed_at =
+        |s: &Segment, t: i32| across.iter().any(|a| meets(a, s.mid_pos(), t as f32, tol));
     // Two long pieces are surely rules; their fitted slopes are trusted less than a
     // short piece's neighbourhood, hence the looser tolerance across.
     join_collinear(segs, max_gap, tol * 0.6, |o, s| {

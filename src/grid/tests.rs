@@ -296,6 +296,25 @@ fn a_table_one_short_row_high_is_found() {
 }
 
 #[test]
+fn a_top_rule_faded_short_of_the_last_corner_still_closes_the_last_cell() {
+    // A table's last row alone on a page, its top rule lost over most of the last
+    // cell but a stub at the corner: the last column rule meets one rule only.
+    let mut img = blank();
+    let xs: Vec<i32> = (0..8).map(|i| 100 + i * 160).collect();
+    hline(&mut img, 300, xs[0], xs[7] - 80);
+    hline(&mut img, 300, xs[7] - 20, xs[7] + 1);
+    hline(&mut img, 370, xs[0], xs[7] + 1);
+    for &x in &xs {
+        vline(&mut img, x, 300, 371);
+    }
+    let t = tables_of(&img);
+    assert_eq!(t.len(), 1);
+    assert_eq!((t[0].n_rows, t[0].n_cols), (1, 7));
+    let last = t[0].cells.last().unwrap();
+    assert!((last.bbox.x1 - xs[7]).abs() <= 2, "{:?}", last.bbox);
+}
+
+#[test]
 fn short_rules_between_spanning_rows_are_kept() {
     // Row 1 is one cell across; row 0's column rules are only a row high.
     let mut img = blank();
