@@ -8,8 +8,10 @@ use crate::ocr::ReadKind;
 
 /// A label cell over several rows that each hold their own run of values is several
 /// labels whose dividing rules faded away: cut it into one piece per such row, each
-/// read alone. `None` when no cell needs cutting. A heading that groups rows is not
-/// cut: a row's innermost label stands between it and the values.
+/// read alone. A heading that groups rows is not cut: a row's innermost label stands
+/// between it and the values. A text cell among the values over a run of them is a
+/// column's heading joined to its value: the value's row is cut off, read by its
+/// ink's shape. `None` when no cell needs cutting.
 pub fn split_stacked_labels(
     grid: &TableGrid,
     kinds: &[ReadKind],
@@ -50,27 +52,44 @@ pub fn split_stacked_labels(
     let mut out_kinds = Vec::with_capacity(kinds.len());
     let mut split_any = false;
     for (cell, &kind) in grid.cells.iter().zip(kinds) {
-        let rows: Vec<(usize, i32, i32)> = if kind == ReadKind::Text && cell.row_span > 1 {
-            let span = cell.row..cell.row + cell.row_span;
-            span.clone()
+        let span = cell.row..cell.row + cell.row_span;
+        let last = span.end - 1;
+        // Pieces as (first row, rows, top, bottom).
+        let pieces: Vec<(usize, usize, i32, i32)> = if kind != ReadKind::Text || span.len() < 2 {
+            Vec::new()
+        } else if let Some((_, y0, _)) =
+            (bands[last]).filter(|&(x0, _, _)| x0 < cell.bbox.center().0 && own_run(last, &span))
+        {
+            // A heading over a column of values holds the value of the row under it
+            // where the rule between them faded (总计 over its 8): that row is cut off.
+            vec![
+                (cell.row, span.len() - 1, cell.bbox.y0, y0),
+                (last, 1, y0, cell.bbox.y1),
+            ]
+        } else {
+            let rows: Vec<_> = span
+                .clone()
                 .filter(|&r| own_run(r, &span))
                 .filter_map(|r| bands[r].map(|(x0, y0, y1)| (r, x0, y0, y1)))
                 .filter(|&(r, x0, _, _)| x0 >= cell.bbox.center().0 && is_leaf(cell, r, x0))
-                .map(|(r, _, y0, y1)| (r, y0, y1))
-                .collect()
-        } else {
-            Vec::new()
+                .map(|(r, _, y0, y1)| (r, 1, y0, y1))
+                .collect();
+            if rows.len() < 2 {
+                Vec::new()
+            } else {
+                rows
+            }
         };
-        if rows.len() < 2 {
+        if pieces.is_empty() {
             cells.push(cell.clone());
             out_kinds.push(kind);
             continue;
         }
         split_any = true;
-        for (r, y0, y1) in rows {
+        for (row, row_span, y0, y1) in pieces {
             cells.push(GridCell {
-                row: r,
-                row_span: 1,
+                row,
+                row_span,
                 bbox: PixelBox::from_corners(cell.bbox.x0, y0, cell.bbox.x1, y1),
                 ..cell.clone()
             });

@@ -417,6 +417,52 @@ fn a_label_over_rows_with_their_own_values_is_cut_per_row_but_a_heading_is_not()
 }
 
 #[test]
+fn a_column_heading_joined_to_the_value_under_it_loses_the_value_row() {
+    use ReadKind::*;
+    // Headings in rows 0–1 over one row of values; in the last column the rule under
+    // the heading faded, so its cell reaches down over row 2's value. The label of
+    // row 2 (column 0) spans rows 1–2 and heads nothing: it stays whole.
+    let cell = |row, col, row_span, (x0, y0, x1, y1)| GridCell {
+        row,
+        col,
+        row_span,
+        col_span: 1,
+        bbox: PixelBox::from_corners(x0, y0, x1, y1),
+    };
+    let cells = vec![
+        cell(0, 1, 2, (100, 0, 200, 80)),
+        cell(0, 2, 2, (200, 0, 300, 80)),
+        cell(0, 3, 3, (300, 0, 400, 120)),
+        cell(1, 0, 2, (0, 40, 100, 120)),
+        cell(2, 1, 1, (100, 84, 200, 120)),
+        cell(2, 2, 1, (200, 82, 300, 120)),
+    ];
+    let kinds = vec![Text, Text, Text, Text, Number, Number];
+    let grid = TableGrid {
+        bbox: PixelBox::from_corners(0, 0, 400, 120),
+        n_rows: 3,
+        n_cols: 4,
+        cells,
+    };
+    let (split, split_kinds) = split_stacked_labels(&grid, &kinds).expect("a cell to cut");
+    let texts: Vec<(usize, usize, usize, PixelBox)> = (split.cells.iter().zip(&split_kinds))
+        .filter(|(_, &k)| k == Text)
+        .map(|(c, _)| (c.row, c.col, c.row_span, c.bbox))
+        .collect();
+    assert_eq!(
+        texts,
+        vec![
+            (0, 1, 2, PixelBox::from_corners(100, 0, 200, 80)),
+            (0, 2, 2, PixelBox::from_corners(200, 0, 300, 80)),
+            (0, 3, 2, PixelBox::from_corners(300, 0, 400, 82)),
+            (2, 3, 1, PixelBox::from_corners(300, 82, 400, 120)),
+            (1, 0, 2, PixelBox::from_corners(0, 40, 100, 120)),
+        ]
+    );
+    assert!(split_stacked_labels(&split, &split_kinds).is_none());
+}
+
+#[test]
 fn values_placed_by_order_after_a_loss_are_never_sure() {
     let confidences = |n: usize| {
         let reviews = vec![("".to_string(), (0..n).map(|k| k.to_string()).collect())];
