@@ -344,18 +344,35 @@ fn unreadable_label_between_known_rows_is_placed_by_order_and_doubted() {
     assert!(cell.confidence_in_place() <= 0.5);
 }
 
-#[test]
-fn a_label_over_rows_with_their_own_values_is_cut_per_row_but_a_heading_is_not() {
-    use ReadKind::*;
-    // Heading in column 0 over rows 1–3; in column 1 the rule between the labels of
-    // rows 1 and 2 faded, so one cell covers both; each row has two values.
-    let cell = |row, col, row_span, (x0, y0, x1, y1)| GridCell {
+/// A cell one column wide at `row, col` over `row_span` rows, its box `x0, y0, x1, y1`.
+fn cell(
+    row: usize,
+    col: usize,
+    row_span: usize,
+    (x0, y0, x1, y1): (i32, i32, i32, i32),
+) -> GridCell {
+    GridCell {
         row,
         col,
         row_span,
         col_span: 1,
         bbox: PixelBox::from_corners(x0, y0, x1, y1),
-    };
+    }
+}
+
+/// The text cells of `grid` as (row, column, rows spanned, box).
+fn text_cells(grid: &TableGrid, kinds: &[ReadKind]) -> Vec<(usize, usize, usize, PixelBox)> {
+    (grid.cells.iter().zip(kinds))
+        .filter(|(_, &k)| k == ReadKind::Text)
+        .map(|(c, _)| (c.row, c.col, c.row_span, c.bbox))
+        .collect()
+}
+
+#[test]
+fn a_label_over_rows_with_their_own_values_is_cut_per_row_but_a_heading_is_not() {
+    use ReadKind::*;
+    // Heading in column 0 over rows 1–3; in column 1 the rule between the labels of
+    // rows 1 and 2 faded, so one cell covers both; each row has two values.
     let mut cells = vec![
         cell(1, 0, 3, (0, 40, 100, 160)),
         cell(1, 1, 2, (100, 40, 200, 120)),
@@ -378,15 +395,8 @@ fn a_label_over_rows_with_their_own_values_is_cut_per_row_but_a_heading_is_not()
     let (split, split_kinds) = split_stacked_labels(&grid, &kinds).expect("a cell to cut");
     assert_eq!(split.cells.len(), grid.cells.len() + 1);
     assert_eq!(split_kinds.len(), split.cells.len());
-    let labels: Vec<(usize, usize, usize, PixelBox)> = split
-        .cells
-        .iter()
-        .zip(&split_kinds)
-        .filter(|(_, &k)| k == Text)
-        .map(|(c, _)| (c.row, c.col, c.row_span, c.bbox))
-        .collect();
     assert_eq!(
-        labels,
+        text_cells(&split, &split_kinds),
         vec![
             (1, 0, 3, PixelBox::from_corners(0, 40, 100, 160)),
             (1, 1, 1, PixelBox::from_corners(100, 40, 200, 80)),
@@ -422,13 +432,6 @@ fn a_column_heading_joined_to_the_value_under_it_loses_the_value_row() {
     // Headings in rows 0–1 over one row of values; in the last column the rule under
     // the heading faded, so its cell reaches down over row 2's value. The label of
     // row 2 (column 0) spans rows 1–2 and heads nothing: it stays whole.
-    let cell = |row, col, row_span, (x0, y0, x1, y1)| GridCell {
-        row,
-        col,
-        row_span,
-        col_span: 1,
-        bbox: PixelBox::from_corners(x0, y0, x1, y1),
-    };
     let cells = vec![
         cell(0, 1, 2, (100, 0, 200, 80)),
         cell(0, 2, 2, (200, 0, 300, 80)),
@@ -445,12 +448,8 @@ fn a_column_heading_joined_to_the_value_under_it_loses_the_value_row() {
         cells,
     };
     let (split, split_kinds) = split_stacked_labels(&grid, &kinds).expect("a cell to cut");
-    let texts: Vec<(usize, usize, usize, PixelBox)> = (split.cells.iter().zip(&split_kinds))
-        .filter(|(_, &k)| k == Text)
-        .map(|(c, _)| (c.row, c.col, c.row_span, c.bbox))
-        .collect();
     assert_eq!(
-        texts,
+        text_cells(&split, &split_kinds),
         vec![
             (0, 1, 2, PixelBox::from_corners(100, 0, 200, 80)),
             (0, 2, 2, PixelBox::from_corners(200, 0, 300, 80)),
