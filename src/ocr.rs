@@ -75,8 +75,9 @@ pub trait TextReader {
 /// through: the digit network reads one in less time than its image takes to hash.
 /// A title's reading serves a line's of the same image: the prose reads the title's
 /// lines only to set them aside (the title is read with alternatives, as a block,
-/// which reads its bold characters better). Images are told apart by kind, resolution, size and a 64-bit hash of their pixels —
-/// among the thousand or so lines of a report, a collision's odds are below 10⁻¹³.
+/// which reads its bold characters better). Images are told apart by kind,
+/// resolution, size and a 64-bit hash of their pixels — among the thousand or so
+/// lines of a report, a collision's odds are below 10⁻¹³.
 pub struct RememberingReader<'r> {
     reader: &'r mut dyn TextReader,
     seen: HashMap<(ReadKind, u32, (u32, u32), u64), Reading>,

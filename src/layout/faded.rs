@@ -1,5 +1,6 @@
 //! Cells joined where a rule between them faded away, cut back apart before they are
-//! read: labels stacked in one cell, a label or a value and the value beside it in one.
+//! read: labels stacked in one cell, a label or a value and the value beside it in one,
+//! a column's heading and the value under it.
 
 use crate::crop::CellInk;
 use crate::geometry::PixelBox;
