@@ -1,7 +1,9 @@
 //! Blobs: 8-connected components of ink in a rectangle, shared by cell cropping and
-//! digit segmentation.
+//! digit segmentation, and their boxes alone over wide areas (lines of text, seals).
 
 use crate::geometry::PixelBox;
+use crate::normalize::InkMask;
+use crate::union_find::UnionFind;
 
 /// One connected blob of ink.
 #[derive(Clone, Debug)]
@@ -57,9 +59,93 @@ pub fn find(area: PixelBox, is_ink: impl Fn(u32, u32) -> bool) -> Vec<Blob> {
     blobs
 }
 
+/// The box and pixel count of each blob of `ink` within `area`, in [`find`]'s order:
+/// its blobs without their pixels, joined from runs of ink instead of pixel by pixel,
+/// which over a whole page is several times faster.
+pub fn boxes(area: PixelBox, ink: &InkMask) -> Vec<(PixelBox, usize)> {
+    let area = area.clamp_to(ink.width, ink.height);
+    if area.is_empty() {
+        return Vec::new();
+    }
+    // Runs (y, x0, x1), row by row; `row_start[k]` is where row k's runs begin.
+    let mut runs: Vec<(i32, i32, i32)> = Vec::new();
+    let mut row_start = Vec::with_capacity(area.height() as usize + 1);
+    for y in area.y0..area.y1 {
+        row_start.push(runs.len());
+        let row = &ink.row(y as u32)[area.x0 as usize..area.x1 as usize];
+        let mut x = 0;
+        while x < row.len() {
+            if !row[x] {
+                x += 1;
+                continue;
+            }
+            let start = x;
+            while x < row.len() && row[x] {
+                x += 1;
+            }
+            runs.push((y, area.x0 + start as i32, area.x0 + x as i32));
+        }
+    }
+    row_start.push(runs.len());
+    let mut groups = UnionFind::new(runs.len());
+    for k in 1..row_start.len() - 1 {
+        let above = row_start[k - 1]..row_start[k];
+        let mut a = above.start;
+        for r in row_start[k]..row_start[k + 1] {
+            let (_, x0, x1) = runs[r];
+            // Runs above ending left of this one's diagonal neighbour never touch it
+            // nor any run after it.
+            while a < above.end && runs[a].2 < x0 {
+                a += 1;
+            }
+            let mut b = a;
+            while b < above.end && runs[b].1 <= x1 {
+                groups.union(r, b);
+                b += 1;
+            }
+        }
+    }
+    // A group is named by its first run, which holds its first pixel.
+    let mut at_root: Vec<Option<usize>> = vec![None; runs.len()];
+    let mut out: Vec<(PixelBox, usize)> = Vec::new();
+    for (r, &(y, x0, x1)) in runs.iter().enumerate() {
+        let root = groups.find(r);
+        let run = PixelBox::from_corners(x0, y, x1, y + 1);
+        match at_root[root] {
+            Some(i) => {
+                out[i].0 = out[i].0.union(&run);
+                out[i].1 += (x1 - x0) as usize;
+            }
+            None => {
+                at_root[root] = Some(out.len());
+                out.push((run, (x1 - x0) as usize));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, rng_seed: proptest::test_runner::RngSeed::Fixed(7), ..ProptestConfig::default() })]
+        #[test]
+        fn boxes_are_the_blobs_boxes(bits in proptest::collection::vec(any::<bool>(), 12 * 9), x0 in 0i32..4, y0 in 0i32..3) {
+            let mut ink = InkMask::new(12, 9);
+            for (i, &b) in bits.iter().enumerate() {
+                ink.set(i as u32 % 12, i as u32 / 12, b);
+            }
+            let area = PixelBox::from_corners(x0, y0, 12, 9);
+            let want: Vec<(PixelBox, usize)> = find(area, |x, y| ink.get(x, y))
+                .into_iter()
+                .map(|b| (b.bbox, b.pixels.len()))
+                .collect();
+            prop_assert_eq!(boxes(area, &ink), want);
+        }
+    }
 
     #[test]
     fn diagonal_pixels_join_separate_ones_do_not() {

@@ -19,9 +19,9 @@ pub fn text_lines(ink: &InkMask, region: PixelBox, dpi: u32) -> Vec<PixelBox> {
     // Most strokes of a 9 pt character are 0.04 in or longer, noise clumps are not;
     // the line box needs only the larger strokes.
     let speck = ((dpi as f32) * 0.04).max(2.0) as i32;
-    let mut strokes: Vec<PixelBox> = crate::blobs::find(r, |x, y| ink.get(x, y))
+    let mut strokes: Vec<PixelBox> = crate::blobs::boxes(r, ink)
         .into_iter()
-        .map(|b| b.bbox)
+        .map(|(b, _)| b)
         .filter(|b| b.width().max(b.height()) >= speck)
         .filter(|b| b.height() <= dpi as i32 && b.width() * 10 < r.width() * 6)
         .collect();

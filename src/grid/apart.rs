@@ -45,14 +45,14 @@ pub(super) fn value_apart(page: &NormalizedPage, b: &Boundary, dpi: u32) -> bool
     }
     let blobs_in = |r: PixelBox| {
         let r = r.clamp_to(page.ink.width, page.ink.height);
-        crate::blobs::find(r, |x, y| page.ink.get(x, y))
+        crate::blobs::boxes(r, &page.ink)
     };
     // Where a blob lies across the boundary's direction: from, to, and its extent along.
-    let across = |blob: &crate::blobs::Blob| {
+    let across = |(blob, _): &(PixelBox, usize)| {
         if b.stretch.vertical {
-            (blob.bbox.x0, blob.bbox.x1, blob.bbox.height())
+            (blob.x0, blob.x1, blob.height())
         } else {
-            (blob.bbox.y0, blob.bbox.y1, blob.bbox.width())
+            (blob.y0, blob.y1, blob.width())
         }
     };
     // The value is looked for in the next lattice cell, else on to the next rule when
