@@ -279,7 +279,13 @@ fn cn_date(t: &str, report_year: Option<i32>) -> Option<String> {
         let head = &rest[..y_at];
         let tail = &rest[y_at + '年'.len_utf8()..];
         let date = (|| {
-            let year = read_year(head).or_else(|| near_year(head, report_year? + 1))?;
+            // A report on a year is published after it, within the next year or two (a
+            // late one): a year read outside that is a misread (二〇二五 read 二〇〇二
+            // under a seal's star), and may still be the expected one near enough.
+            let plausible =
+                |y: &u32| report_year.is_none_or(|r| (r..=r + 2).contains(&(*y as i32)));
+            let year = (read_year(head).filter(plausible))
+                .or_else(|| near_year(head, report_year? + 1))?;
             let (month, day) = month_day(tail)?;
             Some(format!("{year:04}-{month:02}-{day:02}"))
         })();
@@ -516,8 +522,11 @@ mod tests {
             // Two numerals off, or nothing of a year read: no date.
             ("二〇站站年三月三日", 2024, None),
             ("区站玛基年示月干九日", 2021, None),
-            // A year read whole stands, even against the report's.
+            // A year read whole stands, even against the report's, up to two years
+            // on; one before the report's own is a misread, the next year's or none.
             ("二〇二三年一月五日", 2021, Some("2023-01-05")),
+            ("二〇〇二年三月一日", 2024, None),
+            ("二〇二〇年一月五日", 2021, Some("2022-01-05")),
             // A misread 日 counts only at the very end.
             ("2024年1月16记录在案", 2023, None),
         ];
