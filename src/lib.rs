@@ -35,6 +35,7 @@ pub mod prose;
 pub mod rasterize;
 pub mod repair;
 pub mod review;
+pub mod seal;
 pub mod server;
 mod simd;
 pub mod template;

@@ -1,6 +1,7 @@
 //! Normalize: colour to gray without the red seal, adaptive binarization (Sauvola via
 //! integral images), deskew from the page's long ruling lines and text lines.
 
+use crate::seal;
 use crate::simd::avx2_or_portable;
 use image::{DynamicImage, GrayImage};
 
@@ -146,12 +147,21 @@ pub fn normalize(gray: GrayImage, dpi: u32, opts: &NormalizeOptions) -> Normaliz
 
 /// Both masks of an already straight page.
 pub fn binarize(
-    gray: GrayImage,
+    mut gray: GrayImage,
     dpi: u32,
     skew_deg: f32,
     opts: &NormalizeOptions,
 ) -> NormalizedPage {
-    let [ink, rule_ink] = sauvola_masks(&gray, window_px(dpi, opts), [opts.k, opts.rule_k]);
+    let window = window_px(dpi, opts);
+    let [ink, rule_ink] = sauvola_masks(&gray, window, [opts.k, opts.rule_k]);
+    // A gray scan keeps its seals, which a colour scan's gray leaves out: where one is
+    // found and made paper, the page is binarized again.
+    let seals = seal::find(&gray, &rule_ink, dpi);
+    let [ink, rule_ink] = if !seals.is_empty() && seal::erase(&mut gray, &seals, dpi) {
+        sauvola_masks(&gray, window, [opts.k, opts.rule_k])
+    } else {
+        [ink, rule_ink]
+    };
     NormalizedPage {
         gray,
         ink,

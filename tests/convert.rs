@@ -116,6 +116,15 @@ fn hard_scan_reads_half_of_cells_at_least() {
     assert_cells_right(&doc, "hard.truth.json", 50);
 }
 
+/// A gray scan keeps its red seal as gray ink over the date; the seal is found by its
+/// ring and made paper, and the date read.
+#[test]
+fn a_gray_seal_over_the_closing_lines_leaves_the_date_and_cells() {
+    let doc = convert("gray-seal.pdf");
+    assert_eq!(doc.report.published.as_deref(), Some("2025-03-01"));
+    assert_cells_right(&doc, "sample-scan.truth.json", 95);
+}
+
 #[test]
 fn multipage_tiff_is_one_report() {
     let doc = convert("digital-150dpi.tif");
