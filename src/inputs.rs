@@ -102,6 +102,57 @@ fn manifest(path: &Path) -> Option<Vec<PathBuf>> {
     )
 }
 
+/// The name each input's outputs take in a folder, without extension: its file stem,
+/// or where inputs share one (`2021/report.pdf`, `2022/report.pdf`), the names of as
+/// many of its folders as tell them apart, joined by `-` before it (`2021-report`), so
+/// no output overwrites another. Inputs alike to the root are numbered in order.
+pub fn output_names(inputs: &[PathBuf]) -> Vec<String> {
+    let parts = |p: &Path| -> Vec<String> {
+        p.iter()
+            .map(|c| c.to_string_lossy().into_owned())
+            .filter(|c| c != "/" && c != "." && !c.is_empty())
+            .collect()
+    };
+    let stem = |p: &Path| {
+        p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".into())
+    };
+    // The stem with the last `depth` folder names before it.
+    let named = |p: &Path, depth: usize| {
+        let parts = parts(p);
+        let folders = &parts[..parts.len().saturating_sub(1)];
+        let mut name: Vec<String> = folders[folders.len().saturating_sub(depth)..].to_vec();
+        name.push(stem(p));
+        name.join("-")
+    };
+    let mut names: Vec<String> = inputs.iter().map(|p| stem(p)).collect();
+    let mut groups: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for (i, n) in names.iter().enumerate() {
+        groups.entry(n.clone()).or_default().push(i);
+    }
+    for members in groups.values().filter(|m| m.len() > 1) {
+        let deepest = members.iter().map(|&i| parts(&inputs[i]).len()).max();
+        let apart = (1..deepest.unwrap_or(0)).find_map(|depth| {
+            let deeper: Vec<String> = members.iter().map(|&i| named(&inputs[i], depth)).collect();
+            let distinct: std::collections::HashSet<&String> = deeper.iter().collect();
+            (distinct.len() == deeper.len()).then_some(deeper)
+        });
+        for (&i, name) in members.iter().zip(apart.into_iter().flatten()) {
+            names[i] = name;
+        }
+    }
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    for n in &mut names {
+        let k = seen.entry(n.clone()).or_default();
+        *k += 1;
+        if *k > 1 {
+            *n = format!("{n}-{k}");
+        }
+    }
+    names
+}
+
 /// One shard of a run split `count` ways: shard `index` (0-based, as a Kubernetes
 /// Indexed Job's `JOB_COMPLETION_INDEX`) takes the documents whose content hash falls
 /// to it, so every copy of a file lands in the same shard wherever it sits.
@@ -171,6 +222,27 @@ mod tests {
         let expected = ["sub/report.bin", "a.png", "gone.pdf", "broken.pdf"].map(|f| d.join(f));
         assert_eq!(listed, expected);
         std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn outputs_of_inputs_sharing_a_stem_take_their_folders_names() {
+        let paths = |ps: &[&str]| ps.iter().map(PathBuf::from).collect::<Vec<_>>();
+        assert_eq!(
+            output_names(&paths(&[
+                "a/2021/report.pdf",
+                "a/2022/report.pdf",
+                "b/x.tif"
+            ])),
+            ["2021-report", "2022-report", "x"]
+        );
+        assert_eq!(
+            output_names(&paths(&["p/2021/scan.pdf", "q/2021/scan.pdf", "scan.png"])),
+            ["p-2021-scan", "q-2021-scan", "scan"]
+        );
+        assert_eq!(
+            output_names(&paths(&["/r/scan.pdf", "/r/scan.tif", "/r/one.pdf"])),
+            ["scan", "scan-2", "one"]
+        );
     }
 
     #[test]

@@ -193,7 +193,8 @@ struct ConvertArgs {
     /// Input files: PDF, PNG, JPEG or TIFF (a multi-page TIFF is one report).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// Write one <stem>.json per input into this folder (created if missing).
+    /// Write one <stem>.json per input into this folder (created if missing); inputs
+    /// sharing a stem are told apart by their folders' names (2021-report.json).
     /// Without it a single input's JSON goes to stdout.
     #[arg(short, long, value_name = "DIR")]
     output: Option<PathBuf>,
@@ -271,6 +272,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<bool> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let total = args.inputs.len();
+    let names = nianbao::inputs::output_names(&args.inputs);
     let (mut finished, mut failed) = (0usize, 0usize);
     let started = std::time::Instant::now();
     convert_all(
@@ -278,16 +280,16 @@ fn convert(args: ConvertArgs) -> anyhow::Result<bool> {
         &args.inputs,
         args.jobs,
         || setup.reader(),
-        |_, path, result| {
+        |i, path, result| {
             finished += 1;
             let outcome = result.map_err(anyhow::Error::from).and_then(|conv| {
                 for w in conv.warnings() {
                     eprintln!("\r\x1b[2Knianbao: warning: {}: {w}", path.display());
                 }
                 if let Some(dir) = &args.debug_dir {
-                    write_debug(dir, path, &conv)?;
+                    write_debug(dir, &names[i], &conv)?;
                 }
-                write_document(args.output.as_deref(), path, &conv.into_document())
+                write_document(args.output.as_deref(), &names[i], &conv.into_document())
             });
             if let Err(e) = outcome {
                 failed += 1;
@@ -357,15 +359,16 @@ impl EngineSetup {
     }
 }
 
+/// Writes `doc` as `name`.json in `dir`, or to stdout.
 fn write_document(
     dir: Option<&Path>,
-    input: &Path,
+    name: &str,
     doc: &nianbao::model::Document,
 ) -> anyhow::Result<()> {
     let json = serde_json::to_string_pretty(doc)?;
     match dir {
         Some(d) => {
-            let out = d.join(format!("{}.json", stem(input)));
+            let out = d.join(format!("{name}.json"));
             std::fs::write(&out, json + "\n")
                 .with_context(|| format!("cannot write {}", out.display()))
         }
@@ -376,18 +379,12 @@ fn write_document(
     }
 }
 
-fn write_debug(dir: &Path, input: &Path, conv: &nianbao::engine::Conversion) -> anyhow::Result<()> {
+fn write_debug(dir: &Path, name: &str, conv: &nianbao::engine::Conversion) -> anyhow::Result<()> {
     for page in &conv.pages {
         let img = nianbao::debug::overlay(page, &conv.read, &conv.document);
-        let out = dir.join(format!("{}-p{}.png", stem(input), page.number));
+        let out = dir.join(format!("{name}-p{}.png", page.number));
         img.save(&out)
             .with_context(|| format!("cannot write {}", out.display()))?;
     }
     Ok(())
-}
-
-fn stem(p: &Path) -> String {
-    p.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into())
 }

@@ -363,6 +363,36 @@ fn bad_files_fail_alone_and_by_name() {
     assert!(!out.join("corrupt.json").exists());
 }
 
+/// Two reports filed as `report.pdf` in folders of their years are written apart,
+/// each by its folder's name, not one over the other.
+#[test]
+fn inputs_sharing_a_name_are_written_apart() {
+    let dir = temp_dir("same-names");
+    let mut inputs = Vec::new();
+    for year in ["2021", "2022"] {
+        std::fs::create_dir_all(dir.join(year)).unwrap();
+        let input = dir.join(year).join("report.pdf");
+        std::fs::copy(fixture("digital.pdf"), &input).unwrap();
+        inputs.push(input);
+    }
+    let out = dir.join("out");
+    let run = nianbao()
+        .arg("convert")
+        .args(&inputs)
+        .arg("-o")
+        .arg(&out)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert_succeeded(&run);
+    let mut written: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written, ["2021-report.json", "2022-report.json"]);
+}
+
 #[test]
 fn single_input_goes_to_stdout_and_usage_errors_exit_2() {
     let run = nianbao()
