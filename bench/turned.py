@@ -1,9 +1,12 @@
 """The bench's scans with every page fed into the scanner turned: each page's scanned
 image, as the PDF holds it (no resampling), turned 90°, 180° or 270° (a fixed seed
 chooses), written as one lossless multi-page TIFF per report at the scan's own
-resolution. Run by bench/turned.sh, with the bench venv's Python (pypdfium2, Pillow).
+resolution. With --gray, each page is taken to gray by its luma (ITU-R 601), as a gray
+scanner keeps it: a seal's red becomes gray ink; with --upright it is not turned.
+Run by bench/turned.sh and bench/gray.sh, with the bench venv's Python (pypdfium2,
+Pillow).
 
-Usage: turned.py --cases DIR --out DIR [--tier TIER ...] [--seed N]
+Usage: turned.py --cases DIR --out DIR [--tier TIER ...] [--seed N] [--gray] [--upright]
 Writes OUT/<case>.tif and prints each case's turns.
 """
 import argparse, os, random
@@ -12,7 +15,7 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 
 
-def scanned_pages(path):
+def scanned_pages(path, gray):
     """Each page's largest image and its resolution in dots per inch."""
     pdf = pypdfium2.PdfDocument(path)
     for page in pdf:
@@ -25,7 +28,9 @@ def scanned_pages(path):
         image = bitmap.to_pil()
         # Kept in colour where scanned in colour: a seal's red is told from the print
         # by its colour, which gray would lose.
-        if image.mode not in ("L", "RGB"):
+        if gray:
+            image = image.convert("L")
+        elif image.mode not in ("L", "RGB"):
             image = image.convert("RGB")
         dpi = round(image.width / (page.get_width() / 72))
         yield image, dpi
@@ -37,6 +42,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--tier", action="append", default=None)
     ap.add_argument("--seed", type=int, default=8)
+    ap.add_argument("--gray", action="store_true")
+    ap.add_argument("--upright", action="store_true")
     args = ap.parse_args()
     tiers = args.tier or ["typical", "hard"]
     rng = random.Random(args.seed)
@@ -45,8 +52,9 @@ def main():
         if not any(case.endswith("-" + t) for t in tiers):
             continue
         pages, turns = [], []
-        for image, dpi in scanned_pages(os.path.join(args.cases, case, "scan.pdf")):
-            turn = rng.choice([90, 180, 270])
+        scan = os.path.join(args.cases, case, "scan.pdf")
+        for image, dpi in scanned_pages(scan, args.gray):
+            turn = 0 if args.upright else rng.choice([90, 180, 270])
             # PIL turns counterclockwise; the degrees printed are clockwise.
             pages.append(image.rotate(-turn, expand=True))
             turns.append(turn)
