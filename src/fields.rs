@@ -241,7 +241,8 @@ fn iso_date(t: &str) -> Option<String> {
 }
 
 /// Month and day from what follows 年 up to 日: 1月19日, or with a character misread
-/// among them (3月3上日, 2蝇9日 or 2日9上日 where 月 was lost): two runs of numerals.
+/// among them (3月3上日, 2蝇9日 or 2日9上日 where 月 was lost, [月20日 where 1 was read
+/// a bracket): two runs of numerals.
 fn month_day(tail: &str) -> Option<(u32, u32)> {
     let is_numeral = |c: char| c == '十' || cn_number(&c.to_string()).is_some();
     // The last 日 close after 年: 月 misread as 日 (2日9上日) leaves one before it.
@@ -258,6 +259,10 @@ fn month_day(tail: &str) -> Option<(u32, u32)> {
         }
         None => return None,
     };
+    // A 1 on its own is often read as a bar or a bracket (2024年[月20日).
+    let md: String = (md.chars())
+        .map(|c| if "|[]lI丨".contains(c) { '1' } else { c })
+        .collect();
     let runs: Vec<String> = md
         .split(|c: char| !is_numeral(c))
         .filter(|r| !r.is_empty())
@@ -527,6 +532,9 @@ mod tests {
             ("二〇二三年一月五日", 2021, Some("2023-01-05")),
             ("二〇〇二年三月一日", 2024, None),
             ("二〇二〇年一月五日", 2021, Some("2022-01-05")),
+            // A 1 read as a bar or a bracket.
+            ("2024 年[月 20日", 2023, Some("2024-01-20")),
+            ("2024年1|月3日", 2023, Some("2024-11-03")),
             // A misread 日 counts only at the very end.
             ("2024年1月16记录在案", 2023, None),
         ];
