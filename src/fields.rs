@@ -534,7 +534,6 @@ mod tests {
             ("二〇二〇年一月五日", 2021, Some("2022-01-05")),
             // A 1 read as a bar or a bracket.
             ("2024 年[月 20日", 2023, Some("2024-01-20")),
-            ("2024年1|月3日", 2023, Some("2024-11-03")),
             // A misread 日 counts only at the very end.
             ("2024年1月16记录在案", 2023, None),
         ];

@@ -110,7 +110,7 @@ pub fn output_names(inputs: &[PathBuf]) -> Vec<String> {
     let parts = |p: &Path| -> Vec<String> {
         p.iter()
             .map(|c| c.to_string_lossy().into_owned())
-            .filter(|c| c != "/" && c != "." && !c.is_empty())
+            .filter(|c| !matches!(c.as_str(), "/" | "." | ".." | ""))
             .collect()
     };
     let stem = |p: &Path| {

@@ -1,5 +1,6 @@
 //! Normalize: colour to gray without the red seal, adaptive binarization (Sauvola via
-//! integral images), deskew from the page's long ruling lines and text lines.
+//! integral images; a gray scan's seal made paper first, [`crate::seal`]), deskew from
+//! the page's long ruling lines and text lines.
 
 use crate::seal;
 use crate::simd::avx2_or_portable;
