@@ -7,14 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/gray-bench}
-venv=.nianbao/bench-venv
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q pypdfium2 pillow
-fi
-scripts/setup.sh >/dev/null
-cargo build --release -q
-nianbao=target/release/nianbao
+. bench/prelude.sh
+bench_prelude pypdfium2:pypdfium2 pillow:PIL
 rm -rf "$out"
 mkdir -p "$out/scans" "$out/cases" "$out/gray" "$out/colour"
 "$venv/bin/python" bench/turned.py --cases ../shared/bench/cases --out "$out/scans" \

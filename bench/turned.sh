@@ -6,14 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/turned-bench}
-venv=.nianbao/bench-venv
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q pypdfium2 pillow
-fi
-scripts/setup.sh >/dev/null
-cargo build --release -q
-nianbao=target/release/nianbao
+. bench/prelude.sh
+bench_prelude pypdfium2:pypdfium2 pillow:PIL
 export OMP_THREAD_LIMIT=1
 rm -rf "$out"
 mkdir -p "$out/scans" "$out/cases" "$out/turned" "$out/upright"
