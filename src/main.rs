@@ -190,7 +190,8 @@ pub(crate) struct EngineArgs {
 
 #[derive(clap::Args)]
 struct ConvertArgs {
-    /// Input files: PDF, PNG, JPEG or TIFF (a multi-page TIFF is one report).
+    /// Input files: PDF, PNG, JPEG or TIFF (a multi-page TIFF is one report; bilevel
+    /// Group 4 TIFFs too).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// Write one <stem>.json per input into this folder (created if missing); inputs

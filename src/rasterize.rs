@@ -291,7 +291,9 @@ fn tiff_pages(bytes: &[u8], path: &Path, opts: &LoadOptions) -> Result<Vec<PageI
     Ok(pages)
 }
 
-/// The pixels of the TIFF page the decoder is at, `w` × `h`.
+/// The pixels of the TIFF page the decoder is at, `w` × `h`: gray of 1 bit (a bilevel
+/// scan, Group 4 fax-compressed as archives keep them), 8 or 16 bits, RGB or RGBA of 8.
+/// The decoder turns WhiteIsZero pages to BlackIsZero.
 fn tiff_page(
     decoder: &mut tiff::decoder::Decoder<Cursor<&[u8]>>,
     path: &Path,
@@ -302,14 +304,20 @@ fn tiff_page(
     use tiff::ColorType;
     let color = decoder.colortype().map_err(|e| image_error(path, e))?;
     let data = decoder.read_image().map_err(|e| image_error(path, e))?;
-    let DecodingResult::U8(buf) = data else {
-        return Err(image_error(path, "only 8-bit TIFF pages are supported"));
-    };
-    match color {
-        ColorType::Gray(8) => GrayImage::from_raw(w, h, buf).map(DynamicImage::ImageLuma8),
-        ColorType::RGB(8) => image::RgbImage::from_raw(w, h, buf).map(DynamicImage::ImageRgb8),
-        ColorType::RGBA(8) => image::RgbaImage::from_raw(w, h, buf).map(DynamicImage::ImageRgba8),
-        other => {
+    let gray = |buf: Vec<u8>| GrayImage::from_raw(w, h, buf).map(DynamicImage::ImageLuma8);
+    match (color, data) {
+        (ColorType::Gray(1), DecodingResult::U8(packed)) => gray(unpack_bits(&packed, w, h)),
+        (ColorType::Gray(8), DecodingResult::U8(buf)) => gray(buf),
+        (ColorType::Gray(16), DecodingResult::U16(buf)) => {
+            gray(buf.iter().map(|&v| (v >> 8) as u8).collect())
+        }
+        (ColorType::RGB(8), DecodingResult::U8(buf)) => {
+            image::RgbImage::from_raw(w, h, buf).map(DynamicImage::ImageRgb8)
+        }
+        (ColorType::RGBA(8), DecodingResult::U8(buf)) => {
+            image::RgbaImage::from_raw(w, h, buf).map(DynamicImage::ImageRgba8)
+        }
+        (other, _) => {
             return Err(image_error(
                 path,
                 format!("unsupported TIFF colour type {other:?}"),
@@ -317,6 +325,17 @@ fn tiff_page(
         }
     }
     .ok_or_else(|| image_error(path, "TIFF page data is shorter than its size"))
+}
+
+/// A bilevel page's rows, 8 pixels a byte from the high bit and each row starting on a
+/// byte, as gray: a set bit white, a clear one black. Short data is left short, for the
+/// caller to refuse.
+fn unpack_bits(packed: &[u8], w: u32, h: u32) -> Vec<u8> {
+    let stride = (w as usize).div_ceil(8);
+    (packed.chunks_exact(stride).take(h as usize))
+        .flat_map(|row| (0..w as usize).map(move |x| (row[x / 8] >> (7 - x % 8)) & 1))
+        .map(|bit| bit * 255)
+        .collect()
 }
 
 /// PDFs through the pdfium shared library.
@@ -623,6 +642,27 @@ mod tests {
             proptest::prop_assert_eq!(&fast, &expected);
             proptest::prop_assert_eq!(&portable, &expected);
         }
+    }
+
+    #[test]
+    fn bilevel_rows_unpack_from_the_high_bit_each_on_its_own_byte() {
+        // 10 pixels a row: two bytes, the second's last 6 bits padding.
+        let packed = [0b1011_0000, 0b0100_0000, 0b0000_0000, 0b1100_0000];
+        let px = unpack_bits(&packed, 10, 2);
+        let row = |y: usize| px[y * 10..(y + 1) * 10].to_vec();
+        assert_eq!(row(0), [255, 0, 255, 255, 0, 0, 0, 0, 0, 255]);
+        assert_eq!(row(1), [0, 0, 0, 0, 0, 0, 0, 0, 255, 255]);
+    }
+
+    #[test]
+    fn sixteen_bit_gray_tiff_pages_keep_their_high_byte() {
+        let mut bytes = Vec::new();
+        tiff::encoder::TiffEncoder::new(std::io::Cursor::new(&mut bytes))
+            .unwrap()
+            .write_image::<tiff::encoder::colortype::Gray16>(3, 1, &[0xffff, 0x1234, 0x00ff])
+            .unwrap();
+        let pages = tiff_pages(&bytes, Path::new("x.tif"), &LoadOptions::default()).unwrap();
+        assert_eq!(pages[0].gray.as_raw(), &[255, 0x12, 0]);
     }
 
     fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {

@@ -133,6 +133,14 @@ fn multipage_tiff_is_one_report() {
     assert_cells_right(&doc, "digital.truth.json", 95);
 }
 
+/// A bilevel TIFF, Group 4 fax-compressed as archives keep their scans.
+#[test]
+fn bilevel_group4_tiff_is_read() {
+    let doc = convert("digital-150dpi-g4.tif");
+    assert_eq!(doc.source.pages, 3);
+    assert_cells_right(&doc, "digital.truth.json", 95);
+}
+
 /// A page loaded alone (the review's page view) is that page as a whole load gives it,
 /// for a scanned PDF, a PDF with a text layer and a multi-page TIFF, also from a file
 /// with more pages than `--max-pages` allows to convert; past the last page there is
