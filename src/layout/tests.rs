@@ -360,6 +360,16 @@ fn cell(
     }
 }
 
+/// The grid `cells` make: its box, rows and columns those the cells cover.
+fn grid_of(cells: Vec<GridCell>) -> TableGrid {
+    TableGrid {
+        bbox: (cells.iter()).fold(PixelBox::default(), |b, c| b.union(&c.bbox)),
+        n_rows: cells.iter().map(|c| c.row + c.row_span).max().unwrap_or(0),
+        n_cols: cells.iter().map(|c| c.col + c.col_span).max().unwrap_or(0),
+        cells,
+    }
+}
+
 /// The text cells of `grid` as (row, column, rows spanned, box).
 fn text_cells(grid: &TableGrid, kinds: &[ReadKind]) -> Vec<(usize, usize, usize, PixelBox)> {
     (grid.cells.iter().zip(kinds))
@@ -386,12 +396,7 @@ fn a_label_over_rows_with_their_own_values_is_cut_per_row_but_a_heading_is_not()
             kinds.push(Number);
         }
     }
-    let grid = TableGrid {
-        bbox: PixelBox::from_corners(0, 40, 400, 160),
-        n_rows: 4,
-        n_cols: 4,
-        cells,
-    };
+    let grid = grid_of(cells);
     let (split, split_kinds) = split_stacked_labels(&grid, &kinds).expect("a cell to cut");
     assert_eq!(split.cells.len(), grid.cells.len() + 1);
     assert_eq!(split_kinds.len(), split.cells.len());
@@ -409,10 +414,10 @@ fn a_label_over_rows_with_their_own_values_is_cut_per_row_but_a_heading_is_not()
 
     // A longer row ruled into the same grid below (the review table's fifteen values
     // under the applications table) sets no measure for the rows of the stacked label.
-    let mut long = grid.clone();
+    let mut long_cells = grid.cells.clone();
     let mut long_kinds = kinds.clone();
     for k in 0..8 {
-        long.cells.push(cell(
+        long_cells.push(cell(
             4,
             2 + k,
             1,
@@ -420,8 +425,7 @@ fn a_label_over_rows_with_their_own_values_is_cut_per_row_but_a_heading_is_not()
         ));
         long_kinds.push(Number);
     }
-    long.n_rows = 5;
-    long.n_cols = 10;
+    let long = grid_of(long_cells);
     let (cut, _) = split_stacked_labels(&long, &long_kinds).expect("still cut");
     assert_eq!(cut.cells.len(), long.cells.len() + 1);
 }
@@ -441,12 +445,7 @@ fn a_column_heading_joined_to_the_value_under_it_loses_the_value_row() {
         cell(2, 2, 1, (200, 82, 300, 120)),
     ];
     let kinds = vec![Text, Text, Text, Text, Number, Number];
-    let grid = TableGrid {
-        bbox: PixelBox::from_corners(0, 0, 400, 120),
-        n_rows: 3,
-        n_cols: 4,
-        cells,
-    };
+    let grid = grid_of(cells);
     let (split, split_kinds) = split_stacked_labels(&grid, &kinds).expect("a cell to cut");
     assert_eq!(
         text_cells(&split, &split_kinds),
