@@ -2,11 +2,14 @@
 image, as the PDF holds it (no resampling), turned 90°, 180° or 270° (a fixed seed
 chooses), written as one lossless multi-page TIFF per report at the scan's own
 resolution. With --gray, each page is taken to gray by its luma (ITU-R 601), as a gray
-scanner keeps it: a seal's red becomes gray ink; with --upright it is not turned.
+scanner keeps it: a seal's red becomes gray ink; with --bilevel, that gray is cut at one
+fixed level into black and white and kept as Group 4 fax, as a bilevel archive scanner
+keeps it (faint print falls below the cut and is lost); with --upright it is not turned.
 Run by bench/turned.sh and bench/gray.sh, with the bench venv's Python (pypdfium2,
 Pillow).
 
-Usage: turned.py --cases DIR --out DIR [--tier TIER ...] [--seed N] [--gray] [--upright]
+Usage: turned.py --cases DIR --out DIR [--tier TIER ...] [--seed N] [--gray | --bilevel]
+                 [--upright]
 Writes OUT/<case>.tif and prints each case's turns.
 """
 import argparse, os, random
@@ -14,26 +17,36 @@ import argparse, os, random
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
+# A scanner's fixed cut between ink and paper, a little above the middle gray as bilevel
+# scanners' defaults sit so that print is kept whole; the bench's faint print is paler.
+BILEVEL_CUT = 150
 
-def scanned_pages(path, gray):
-    """Each page's largest image and its resolution in dots per inch."""
+
+def scanned_pages(path, mode):
+    """Each page's largest image, kept as `mode` scans it, and its dots per inch."""
     pdf = pypdfium2.PdfDocument(path)
     for page in pdf:
         images = list(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
         if not images:
             # A page with no scan (born-digital) is rendered at 200 dpi instead.
-            yield page.render(scale=200 / 72).to_pil().convert("L"), 200
+            yield kept_as(page.render(scale=200 / 72).to_pil(), mode or "gray"), 200
             continue
         bitmap = max(images, key=lambda i: i.get_px_size()[0]).get_bitmap()
-        image = bitmap.to_pil()
-        # Kept in colour where scanned in colour: a seal's red is told from the print
-        # by its colour, which gray would lose.
-        if gray:
-            image = image.convert("L")
-        elif image.mode not in ("L", "RGB"):
-            image = image.convert("RGB")
+        image = kept_as(bitmap.to_pil(), mode)
         dpi = round(image.width / (page.get_width() / 72))
         yield image, dpi
+
+
+def kept_as(image, mode):
+    """The image as a colour (None), gray or bilevel scanner keeps it."""
+    # Kept in colour where scanned in colour: a seal's red is told from the print by its
+    # colour, which gray would lose.
+    if mode is None:
+        return image if image.mode in ("L", "RGB") else image.convert("RGB")
+    image = image.convert("L")
+    if mode == "bilevel":
+        image = image.point(lambda v: 255 if v >= BILEVEL_CUT else 0).convert("1")
+    return image
 
 
 def main():
@@ -42,7 +55,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--tier", action="append", default=None)
     ap.add_argument("--seed", type=int, default=8)
-    ap.add_argument("--gray", action="store_true")
+    ap.add_argument("--gray", action="store_const", const="gray")
+    ap.add_argument("--bilevel", dest="gray", action="store_const", const="bilevel")
     ap.add_argument("--upright", action="store_true")
     args = ap.parse_args()
     tiers = args.tier or ["typical", "hard"]
@@ -62,7 +76,7 @@ def main():
             os.path.join(args.out, case + ".tif"),
             save_all=True,
             append_images=pages[1:],
-            compression="tiff_deflate",
+            compression="group4" if args.gray == "bilevel" else "tiff_deflate",
             dpi=(dpi, dpi),
         )
         print(case, " ".join(f"{t}°" for t in turns))
