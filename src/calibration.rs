@@ -93,14 +93,20 @@ pub fn score(evidence: Evidence, cell: &Cell, table: &Table) -> f32 {
         (c.value.is_some() && !runs_together(&c.text)) || c.text.trim().is_empty()
     });
     // A run of values as long as the format's row is the row's shape; one value
-    // alone could be any stray mark read as a digit where the row should be.
-    let shape = if row.len() > 1 { 1.0 } else { LONE_VALUE_SCORE };
+    // alone could be any stray mark read as a digit where the row should be. A label
+    // that fits two rows leaves the place a toss between them, however well the table
+    // reads: a row put one place off keeps its own sum.
+    let shape = if row.len() > 1 && cell.doubt != Some(Doubt::RowLabelAmbiguous) {
+        1.0
+    } else {
+        NO_EVIDENCE_OF_PLACE
+    };
     table_sure.min(row_numbers).min(shape)
 }
 
-/// A lone value placed by order is scored as having no evidence of its place: the
-/// placed map's lowest probability, far under the review bar.
-const LONE_VALUE_SCORE: f32 = 0.0;
+/// A placed cell with nothing for its place (a lone value, a label fitting two rows)
+/// is scored as such: the placed map's lowest probability, far under the review bar.
+const NO_EVIDENCE_OF_PLACE: f32 = 0.0;
 
 /// The share of `cells` that are `good`; 0 of none.
 fn share<'a>(cells: impl Iterator<Item = &'a Cell>, good: impl Fn(&Cell) -> bool) -> f32 {
@@ -215,6 +221,9 @@ mod tests {
         table.cells[2].value = Some(serde_json::Number::from(164));
         table.cells[2].text = "1   64".into();
         assert_eq!(score(Evidence::Placed, &table.cells[0], &table), 0.5);
+        // A label that fits two rows says nothing of which one the row is.
+        table.cells[3].doubt = Some(Doubt::RowLabelAmbiguous);
+        assert_eq!(score(Evidence::Placed, &table.cells[3], &table), 0.0);
         // A row of one value has no shape to tell it from a stray mark.
         table.cells.truncate(1);
         assert_eq!(score(Evidence::Placed, &table.cells[0], &table), 0.0);

@@ -15,7 +15,7 @@ use crate::model::{Cell, Doubt, Status, Table};
 use crate::ocr::{ReadKind, Reading, Symbol};
 use crate::template::{self, RowSpec, TableSpec, Template, ValueKind, REVIEW_COLS, REVIEW_ROWS};
 use crate::value::{parse, parse_read, to_json, Parsed};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Decides per cell whether it holds a value (read as a number) or a label. A cell
 /// shaped like a number is a value. So is one whose digits ran together into a
@@ -395,18 +395,21 @@ pub struct Mapping {
     pub unnamed: Vec<(usize, PixelBox)>,
 }
 
-/// Whether the row `oi`, its label left unread and placed at `ei` by order, is named
-/// by its place: each way, the rows beside it up to the first whose label was read are
-/// placed by order at the rows beside `ei`, and that read label names its row. The
-/// format prints its rows in one order, so such a row is as sure as if read; where a
-/// read label was no help (a stain, a row split in two), it is not.
+/// Whether the row `oi`, its label left unread and placed at `ei` by order (or read
+/// but naming no one row: in `ambiguous`), is named by its place: each way, the rows
+/// beside it up to the first whose label names it alone are placed at the rows beside
+/// `ei`, each by order with its label unread or by an ambiguous label. The format
+/// prints its rows in one order, so such a row is as sure as if read; where a read
+/// label was no help (a stain, a row split in two), it is not.
 fn named_by_place(
     obs: &[ObservedRow],
     placed: &HashMap<usize, (usize, bool)>,
+    ambiguous: &HashSet<usize>,
     oi: usize,
     ei: usize,
 ) -> bool {
-    let reaches_a_read_label = |step: isize| {
+    let needs_its_place = |o: usize| labels::is_unread(&obs[o].leaf) || ambiguous.contains(&o);
+    let reaches_a_naming_label = |step: isize| {
         let (mut o, mut e) = (oi as isize, ei as isize);
         loop {
             (o, e) = (o + step, e + step);
@@ -415,10 +418,10 @@ fn named_by_place(
             };
             match placed.get(&ou) {
                 Some(&(at, by_order)) if at == eu => {
-                    if !by_order {
+                    if !by_order && !ambiguous.contains(&ou) {
                         return true;
                     }
-                    if !labels::is_unread(&obs[ou].leaf) {
+                    if !needs_its_place(ou) {
                         return false;
                     }
                 }
@@ -426,7 +429,54 @@ fn named_by_place(
             }
         }
     };
-    labels::is_unread(&obs[oi].leaf) && reaches_a_read_label(-1) && reaches_a_read_label(1)
+    needs_its_place(oi) && reaches_a_naming_label(-1) && reaches_a_naming_label(1)
+}
+
+/// How far under the similarity of a row's label to its own row another row's may
+/// come and still fit as well: the one or two characters that tell rows apart
+/// ("本年新收" and "上年结转" before the same "政府信息公开申请数量") are the
+/// ones OCR drops when a stray rule cuts the label.
+const AMBIGUOUS_WITHIN: f32 = 0.05;
+
+/// The rows of `placed` (by observed row) placed by a label that names no one row: its
+/// cell stands beside another row of values too (the rules between the labels lost),
+/// or it fits as well another row of the same table, free and allowed there by order.
+fn ambiguous_labels(
+    obs: &[ObservedRow],
+    exp: &[Expected],
+    placed: &[(usize, usize, bool)],
+) -> HashSet<usize> {
+    let taken: HashSet<usize> = placed.iter().map(|p| p.1).collect();
+    let shares_its_label = |oi: usize| {
+        let label = obs[oi].label;
+        (obs.iter().enumerate()).any(|(oj, o)| {
+            oj != oi
+                && !o.values.is_empty()
+                && o.label.zip(label).is_some_and(|(a, b)| std::ptr::eq(a, b))
+        })
+    };
+    let mut out = HashSet::new();
+    for (k, &(oi, ei, by_order)) in placed.iter().enumerate() {
+        let Expected::Row(spec, _) = exp[ei] else {
+            continue;
+        };
+        if by_order {
+            continue;
+        }
+        let after = k.checked_sub(1).map_or(0, |p| placed[p].1 + 1);
+        let before = placed.get(k + 1).map_or(exp.len(), |p| p.1);
+        let own = score(&obs[oi], exp[ei]);
+        let rival = (after..before).any(|ej| {
+            ej != ei
+                && !taken.contains(&ej)
+                && matches!(exp[ej], Expected::Row(s, _) if s.id == spec.id)
+                && score(&obs[oi], exp[ej]) >= own - AMBIGUOUS_WITHIN
+        });
+        if rival || shares_its_label(oi) {
+            out.insert(oi);
+        }
+    }
+    out
 }
 
 /// [`map_tables_for_year`], rows with labels left unread named by their place.
@@ -475,10 +525,11 @@ pub fn map_naming_unread(tables: &[ReadTable], year: Option<i32>) -> Mapping {
         .iter()
         .map(|&(oi, ei, by_order)| (oi, (ei, by_order)))
         .collect();
+    let ambiguous = ambiguous_labels(&obs, &exp, &placed);
     let named = |oi: usize| {
         placed_at
             .get(&oi)
-            .is_some_and(|&(ei, _)| named_by_place(&obs, &placed_at, oi, ei))
+            .is_some_and(|&(ei, _)| named_by_place(&obs, &placed_at, &ambiguous, oi, ei))
     };
     let unnamed = (obs.iter().enumerate())
         .filter(|(oi, _)| !named(*oi))
@@ -492,9 +543,14 @@ pub fn map_naming_unread(tables: &[ReadTable], year: Option<i32>) -> Mapping {
                 Expected::Reviews => "reviews_litigation".into(),
             });
             log::debug!(
-                "row {i} {:?} ({} values) -> {row:?} {:?}",
+                "row {i} {:?} ({} values) -> {row:?}{} {:?}",
                 o.leaf,
                 o.values.len(),
+                if ambiguous.contains(&i) {
+                    " (label ambiguous)"
+                } else {
+                    ""
+                },
                 o.values
                     .iter()
                     .map(|c| c.reading.text.as_str())
@@ -525,11 +581,14 @@ pub fn map_naming_unread(tables: &[ReadTable], year: Option<i32>) -> Mapping {
                 out.last_mut().expect("just pushed")
             }
         };
-        let guessed = by_order && !named(oi);
+        let doubt = match () {
+            _ if named(oi) => None,
+            _ if by_order => Some(Doubt::RowByOrder),
+            _ if ambiguous.contains(&oi) => Some(Doubt::RowLabelAmbiguous),
+            _ => None,
+        };
         table.cells.extend(cells.into_iter().map(|mut c| {
-            if guessed {
-                c.doubt = c.doubt.or(Some(Doubt::RowByOrder));
-            }
+            c.doubt = c.doubt.or(doubt);
             c
         }));
     }

@@ -137,6 +137,10 @@ pub enum Doubt {
     /// Its row's label was unreadable; the row stands where the format puts it. A row
     /// shifted whole keeps every sum, so no check can confirm it.
     RowByOrder,
+    /// Its row's label, as read, names no one row: it fits another row of the format
+    /// that could stand there as well, or it is one cell beside several rows of values
+    /// (the rules between their labels lost). The row stands where the best fit put it.
+    RowLabelAmbiguous,
     /// Some values of its row were lost; its column follows from the order of the
     /// rest. A sum down its column that holds confirms it.
     ColumnByOrder,
@@ -148,6 +152,9 @@ impl Doubt {
         match self {
             Doubt::RowByOrder => {
                 "the row's label was not read, so its place is inferred from the order"
+            }
+            Doubt::RowLabelAmbiguous => {
+                "the row's label, as read, fits more than one row, so its place is a guess"
             }
             Doubt::ColumnByOrder => {
                 "some of the row's values were not found, so this one's column is a guess"

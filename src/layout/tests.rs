@@ -976,3 +976,68 @@ fn a_row_alone_on_a_page_takes_the_columns_of_the_table_before_it() {
     assert_eq!(carried_forward("other_org").as_deref(), Some("6"));
     assert_eq!(carried_forward("total"), None);
 }
+
+/// The doubt on row `row`'s total in `mapping`'s applications table.
+fn doubt_on(mapping: &Mapping, row: &str) -> Option<Option<Doubt>> {
+    (mapping.tables.iter())
+        .filter(|t| t.id == "applications")
+        .flat_map(|t| t.cells.iter())
+        .find(|c| c.row == row && c.col == "total")
+        .map(|c| c.doubt)
+}
+
+#[test]
+fn a_label_cut_to_what_two_rows_share_is_doubted() {
+    // A stray rule cut the first two labels: what is left of the second is the end
+    // both rows share, and the first is too little to match anything.
+    let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
+    apps[0].0 = format!("育信息公开申{}", labels::UNREAD_REST);
+    apps[1].0 = "他信息公开申请数量".into();
+    let mapping = map_naming_unread(&[table(1, &as_rows(&apps))], None);
+    let placed: Vec<&str> = ["new_received", "carried_over"]
+        .into_iter()
+        .filter(|row| doubt_on(&mapping, row).is_some())
+        .collect();
+    assert_eq!(placed.len(), 1, "one row of values for two rows");
+    assert_eq!(
+        doubt_on(&mapping, placed[0]),
+        Some(Some(Doubt::RowLabelAmbiguous))
+    );
+    assert_eq!(doubt_on(&mapping, "disclosed"), Some(None));
+}
+
+/// The applications table of 2021 with the labels of rows `shared` read as one cell
+/// beside them all (the rules between them lost), and row `garbled`'s read as noise.
+fn sharing_one_label(shared: std::ops::Range<usize>, garbled: usize) -> Vec<ReadTable> {
+    let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
+    apps[garbled].0 = "瀑@#".into();
+    let mut t = table(1, &as_rows(&apps));
+    let text: Vec<String> = shared.clone().map(|r| apps[r].0.clone()).collect();
+    t.cells
+        .retain(|c| c.grid.col > 0 || c.grid.row <= shared.start || c.grid.row >= shared.end);
+    let label = (t.cells.iter_mut())
+        .find(|c| c.grid.col == 0 && c.grid.row == shared.start)
+        .expect("the first shared row's label");
+    label.grid.row_span = shared.len();
+    label.grid.bbox.y1 += 40 * (shared.len() as i32 - 1);
+    label.reading.text = text.join("\n");
+    vec![t]
+}
+
+#[test]
+fn one_label_cell_beside_two_rows_names_them_only_by_their_place() {
+    let rows: Vec<&str> = APPLICATIONS_2021.rows().map(|r| r.id).collect();
+    // Rows 9 and 10 between rows whose labels name them: order names both.
+    let mapping = map_naming_unread(&sharing_one_label(9..11, 20), None);
+    assert_eq!(doubt_on(&mapping, rows[9]), Some(None));
+    assert_eq!(doubt_on(&mapping, rows[10]), Some(None));
+    // The row after them read as noise: nothing but the shared label names them.
+    let mapping = map_naming_unread(&sharing_one_label(9..11, 11), None);
+    for row in &rows[9..11] {
+        assert_eq!(
+            doubt_on(&mapping, row),
+            Some(Some(Doubt::RowLabelAmbiguous)),
+            "{row}"
+        );
+    }
+}
