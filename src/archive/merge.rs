@@ -141,7 +141,7 @@ impl MigratedCopy {
         let mut name = target.as_os_str().to_owned();
         name.push(format!(".merging-{}", std::process::id()));
         let copy = MigratedCopy {
-            uri: format!("file:{}", super::uri_path(Path::new(&name))),
+            uri: super::file_uri(Path::new(&name)),
             path: PathBuf::from(name),
         };
         copy.remove();

@@ -38,10 +38,17 @@ pub(crate) fn version_error(path: &Path, found: u32) -> Error {
     }
 }
 
-/// `path` for a `file:` URI: the characters URIs reserve are escaped.
-fn uri_path(path: &Path) -> String {
-    let mut out = String::new();
-    for c in path.to_string_lossy().chars() {
+/// The `file:` URI of `path`: the characters URIs reserve are escaped, and an
+/// absolute path is given an empty authority (`file:///…`), or a path starting `//`
+/// would be read as naming a host.
+fn file_uri(path: &Path) -> String {
+    let path = path.to_string_lossy();
+    let mut out = String::from(if path.starts_with('/') {
+        "file://"
+    } else {
+        "file:"
+    });
+    for c in path.chars() {
         match c {
             '%' | '?' | '#' => out.push_str(&format!("%{:02X}", c as u32)),
             _ => out.push(c),
@@ -68,12 +75,12 @@ impl ReadOnly {
             let version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
             Ok(ReadOnly { conn, uri, version })
         };
-        match read(format!("file:{}?mode=ro", uri_path(path))) {
+        match read(format!("{}?mode=ro", file_uri(path))) {
             // Reading a WAL archive needs its shared-memory file, which a read-only
             // folder cannot get. Without one no process is writing it (a writer makes
             // one), so it is read as the unchanging file it is.
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) => {
-                read(format!("file:{}?immutable=1", uri_path(path)))
+                read(format!("{}?immutable=1", file_uri(path)))
             }
             other => other,
         }
@@ -385,4 +392,24 @@ fn status_name(s: crate::model::Status) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archives_open_read_only_by_any_path_a_shell_accepts() {
+        let dir = std::env::temp_dir().join(format!("nianbao-uri-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("2021 #1?%.sqlite");
+        Archive::open(&path).expect("created");
+        // `//tmp/…` is `/tmp/…` to the file system; as a URI it would name a host.
+        let doubled = PathBuf::from(format!("/{}", path.display()));
+        for p in [&path, &doubled] {
+            let a = Archive::open_read_only(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            assert_eq!(a.stored().unwrap().len(), 0);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
