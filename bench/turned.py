@@ -4,17 +4,19 @@ chooses), written as one lossless multi-page TIFF per report at the scan's own
 resolution. With --gray, each page is taken to gray by its luma (ITU-R 601), as a gray
 scanner keeps it: a seal's red becomes gray ink; with --bilevel, that gray is cut at one
 fixed level into black and white and kept as Group 4 fax, as a bilevel archive scanner
-keeps it (faint print falls below the cut and is lost); with --upright it is not turned.
+keeps it (faint print falls below the cut and is lost); with --upright it is not turned;
+with --dpi N each page is resampled (Lanczos) to N dpi, as a finer scan of it.
 Run by bench/turned.sh and bench/gray.sh, with the bench venv's Python (pypdfium2,
 Pillow).
 
 Usage: turned.py --cases DIR --out DIR [--tier TIER ...] [--seed N] [--gray | --bilevel]
-                 [--upright]
+                 [--upright] [--dpi N] [--limit N]
 Writes OUT/<case>.tif and prints each case's turns.
 """
 import argparse, os, random
 
 import pypdfium2
+from PIL import Image
 import pypdfium2.raw as pdfium_c
 
 # A scanner's fixed cut between ink and paper, a little above the middle gray as bilevel
@@ -58,16 +60,20 @@ def main():
     ap.add_argument("--gray", action="store_const", const="gray")
     ap.add_argument("--bilevel", dest="gray", action="store_const", const="bilevel")
     ap.add_argument("--upright", action="store_true")
+    ap.add_argument("--dpi", type=int, default=None)
+    ap.add_argument("--limit", type=int, default=None, help="the first N cases only")
     args = ap.parse_args()
     tiers = args.tier or ["typical", "hard"]
     rng = random.Random(args.seed)
     os.makedirs(args.out, exist_ok=True)
-    for case in sorted(os.listdir(args.cases)):
-        if not any(case.endswith("-" + t) for t in tiers):
-            continue
+    cases = [c for c in sorted(os.listdir(args.cases)) if any(c.endswith("-" + t) for t in tiers)]
+    for case in cases[: args.limit]:
         pages, turns = [], []
         scan = os.path.join(args.cases, case, "scan.pdf")
         for image, dpi in scanned_pages(scan, args.gray):
+            if args.dpi:
+                size = (round(image.width * args.dpi / dpi), round(image.height * args.dpi / dpi))
+                image, dpi = image.resize(size, Image.LANCZOS), args.dpi
             turn = 0 if args.upright else rng.choice([90, 180, 270])
             # PIL turns counterclockwise; the degrees printed are clockwise.
             pages.append(image.rotate(-turn, expand=True))

@@ -141,6 +141,34 @@ fn bilevel_group4_tiff_is_read() {
     assert_cells_right(&doc, "digital.truth.json", 95);
 }
 
+/// A 600 dpi scan is read shrunk to 300 dpi, as sure of its cells as at 150, its boxes
+/// on the pages as read.
+#[test]
+fn a_fine_scan_is_read_at_300_dpi() {
+    let (_, pages) = load_pages(
+        &fixture("digital-150dpi.tif"),
+        pdfium(),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let path = temp_dir("fine").join("600dpi.tif");
+    let mut tiff = TiffEncoder::new(std::fs::File::create(&path).unwrap()).unwrap();
+    for page in &pages {
+        let (w, h) = (page.gray.width() * 4, page.gray.height() * 4);
+        let fine = image::imageops::resize(&page.gray, w, h, image::imageops::Nearest);
+        let mut image = tiff.new_image::<Gray8>(w, h).unwrap();
+        image.resolution(ResolutionUnit::Inch, Rational { n: 600, d: 1 });
+        image.write_data(fine.as_raw()).unwrap();
+    }
+    drop(tiff);
+    let doc = convert_file(&path);
+    assert_eq!(doc.source.dpi, vec![300, 300, 300]);
+    let (right, total, wrong) = score(&doc, "digital.truth.json");
+    assert_eq!(right, total, "wrong cells: {wrong:#?}");
+    let page = (pages[0].gray.width() * 2) as i32;
+    assert!(doc.tables.iter().all(|t| t.bbox.x1 <= page));
+}
+
 /// A page loaded alone (the review's page view) is that page as a whole load gives it,
 /// for a scanned PDF, a PDF with a text layer and a multi-page TIFF, also from a file
 /// with more pages than `--max-pages` allows to convert; past the last page there is

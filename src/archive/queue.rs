@@ -467,6 +467,8 @@ pub fn render_page(
         pdf,
         &crate::rasterize::LoadOptions {
             dpi,
+            // A scan finer than the page was read at is shrunk to it as it was then.
+            max_scan_dpi: dpi,
             only_page: Some(page),
             password: password.map(String::from),
             ..Default::default()
