@@ -438,9 +438,68 @@ fn named_by_place(
 /// ones OCR drops when a stray rule cuts the label.
 const AMBIGUOUS_WITHIN: f32 = 0.05;
 
+/// The rows of the format that `placed[k]`, placed by its label, fits as well as the
+/// one it was put at: of its table, taken by no row (`taken`), and where the order of
+/// the rows placed before and after it allows.
+fn rivals(
+    obs: &[ObservedRow],
+    exp: &[Expected],
+    placed: &[(usize, usize, bool)],
+    taken: &HashSet<usize>,
+    k: usize,
+) -> Vec<usize> {
+    let (oi, ei, by_order) = placed[k];
+    let Expected::Row(spec, _) = exp[ei] else {
+        return Vec::new();
+    };
+    if by_order {
+        return Vec::new();
+    }
+    let after = k.checked_sub(1).map_or(0, |p| placed[p].1 + 1);
+    let before = placed.get(k + 1).map_or(exp.len(), |p| p.1);
+    let own = score(&obs[oi], exp[ei]);
+    (after..before)
+        .filter(|&ej| {
+            ej != ei
+                && !taken.contains(&ej)
+                && matches!(exp[ej], Expected::Row(s, _) if s.id == spec.id)
+                && score(&obs[oi], exp[ej]) >= own - AMBIGUOUS_WITHIN
+        })
+        .collect()
+}
+
+/// Each row placed by a label that fits as well a free row right beside where a
+/// neighbour was placed (the next printed row placed at the row after the rival, or the
+/// previous at the one before it), its own place beside neither, moved there: the
+/// format prints its rows in one order, so that is where it stands.
+fn seat_beside_neighbours(
+    obs: &[ObservedRow],
+    exp: &[Expected],
+    placed: &mut [(usize, usize, bool)],
+) {
+    for k in 0..placed.len() {
+        let taken: HashSet<usize> = placed.iter().map(|p| p.1).collect();
+        let beside = |placed: &[(usize, usize, bool)], e: usize| {
+            let (oi, _, _) = placed[k];
+            let prev = k.checked_sub(1).map(|p| placed[p]);
+            let next = placed.get(k + 1);
+            prev.is_some_and(|p| p.0 + 1 == oi && p.1 + 1 == e)
+                || next.is_some_and(|n| n.0 == oi + 1 && n.1 == e + 1)
+        };
+        if beside(placed, placed[k].1) {
+            continue;
+        }
+        if let Some(ej) =
+            (rivals(obs, exp, placed, &taken, k).into_iter()).find(|&ej| beside(placed, ej))
+        {
+            placed[k].1 = ej;
+        }
+    }
+}
+
 /// The rows of `placed` (by observed row) placed by a label that names no one row: its
 /// cell stands beside another row of values too (the rules between the labels lost),
-/// or it fits as well another row of the same table, free and allowed there by order.
+/// or it fits as well another row of the same table ([`rivals`]).
 fn ambiguous_labels(
     obs: &[ObservedRow],
     exp: &[Expected],
@@ -455,28 +514,13 @@ fn ambiguous_labels(
                 && o.label.zip(label).is_some_and(|(a, b)| std::ptr::eq(a, b))
         })
     };
-    let mut out = HashSet::new();
-    for (k, &(oi, ei, by_order)) in placed.iter().enumerate() {
-        let Expected::Row(spec, _) = exp[ei] else {
-            continue;
-        };
-        if by_order {
-            continue;
-        }
-        let after = k.checked_sub(1).map_or(0, |p| placed[p].1 + 1);
-        let before = placed.get(k + 1).map_or(exp.len(), |p| p.1);
-        let own = score(&obs[oi], exp[ei]);
-        let rival = (after..before).any(|ej| {
-            ej != ei
-                && !taken.contains(&ej)
-                && matches!(exp[ej], Expected::Row(s, _) if s.id == spec.id)
-                && score(&obs[oi], exp[ej]) >= own - AMBIGUOUS_WITHIN
-        });
-        if rival || shares_its_label(oi) {
-            out.insert(oi);
-        }
-    }
-    out
+    (0..placed.len())
+        .filter(|&k| !placed[k].2 && matches!(exp[placed[k].1], Expected::Row(..)))
+        .filter(|&k| {
+            shares_its_label(placed[k].0) || !rivals(obs, exp, placed, &taken, k).is_empty()
+        })
+        .map(|k| placed[k].0)
+        .collect()
 }
 
 /// [`map_tables_for_year`], rows with labels left unread named by their place.
@@ -520,7 +564,8 @@ pub fn map_naming_unread(tables: &[ReadTable], year: Option<i32>) -> Mapping {
         };
     };
     let mut out: Vec<Table> = Vec::new();
-    let placed = fill_by_order(&obs, &exp, &pairs);
+    let mut placed = fill_by_order(&obs, &exp, &pairs);
+    seat_beside_neighbours(&obs, &exp, &mut placed);
     let placed_at: HashMap<usize, (usize, bool)> = placed
         .iter()
         .map(|&(oi, ei, by_order)| (oi, (ei, by_order)))

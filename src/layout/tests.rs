@@ -987,7 +987,7 @@ fn doubt_on(mapping: &Mapping, row: &str) -> Option<Option<Doubt>> {
 }
 
 #[test]
-fn a_label_cut_to_what_two_rows_share_is_doubted() {
+fn a_label_cut_to_what_two_rows_share_is_seated_beside_the_next_and_doubted() {
     // A stray rule cut the first two labels: what is left of the second is the end
     // both rows share, and the first is too little to match anything.
     let mut apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
@@ -998,7 +998,8 @@ fn a_label_cut_to_what_two_rows_share_is_doubted() {
         .into_iter()
         .filter(|row| doubt_on(&mapping, row).is_some())
         .collect();
-    assert_eq!(placed.len(), 1, "one row of values for two rows");
+    // The row right before 予以公开 is the second, as printed; still a guess.
+    assert_eq!(placed, ["carried_over"], "one row of values for two rows");
     assert_eq!(
         doubt_on(&mapping, placed[0]),
         Some(Some(Doubt::RowLabelAmbiguous))
