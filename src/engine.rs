@@ -758,7 +758,7 @@ impl<'a> Engine<'a> {
             .unwrap_or(0);
         let area = PixelBox::from_corners(0, below, w, h);
         // A line of prose is no date line: a date is ten characters or so.
-        let lines = (fields::text_lines(&last.ink, area, last.dpi).into_iter())
+        let lines = (fields::closing_lines(&last.ink, area, last.dpi).into_iter())
             .filter(|l| l.width() <= DATE_LINE_EMS * l.height());
         // From the bottom up, as far as the first line that dates the report: the date
         // closes the report, so the lines above it (the organization) are seldom read.

@@ -9,6 +9,19 @@ use image::GrayImage;
 /// not raw rows, so scanner dust (specks) and scanner edges (blobs taller than an inch
 /// or as wide as the page) never make or widen a line.
 pub fn text_lines(ink: &InkMask, region: PixelBox, dpi: u32) -> Vec<PixelBox> {
+    lines_of_strokes(ink, region, dpi, dpi as i32)
+}
+
+/// [`text_lines`] of a report's closing (the body's name and the date), where no stroke
+/// taller than a large character (0.4 in) joins a line: what is left of a seal's ring
+/// on a bilevel or gray scan, arcs as tall as two or three lines, would join the name,
+/// the date and the seal's own text into one block, too tall to be a line. Elsewhere
+/// such strokes (a table's rules) rightly keep a table's header out of the prose.
+pub fn closing_lines(ink: &InkMask, region: PixelBox, dpi: u32) -> Vec<PixelBox> {
+    lines_of_strokes(ink, region, dpi, (dpi as f32 * 0.4) as i32)
+}
+
+fn lines_of_strokes(ink: &InkMask, region: PixelBox, dpi: u32, tallest: i32) -> Vec<PixelBox> {
     let r = region.clamp_to(ink.width, ink.height);
     // Scanner shadows hug the page edge; text keeps to the margins' inside.
     let margin = r.width() * 6 / 100;
@@ -23,7 +36,7 @@ pub fn text_lines(ink: &InkMask, region: PixelBox, dpi: u32) -> Vec<PixelBox> {
         .into_iter()
         .map(|(b, _)| b)
         .filter(|b| b.width().max(b.height()) >= speck)
-        .filter(|b| b.height() <= dpi as i32 && b.width() * 10 < r.width() * 6)
+        .filter(|b| b.height() <= tallest && b.width() * 10 < r.width() * 6)
         .collect();
     strokes.sort_by_key(|b| b.y0);
     // Within a line some character spans every row; between lines of body text set
@@ -319,8 +332,8 @@ fn read_year(head: &str) -> Option<u32> {
 }
 
 /// `expected` when the end of `head` reads as it, written in either numerals, give or
-/// take one numeral lost, added or blotted; 二 and 三 or 一, which a stroke more or
-/// less turns into each other, count half.
+/// take one numeral lost, added or blotted (a blot read as several marks is one); 二
+/// and 三 or 一, which a stroke more or less turns into each other, count half.
 fn near_year(head: &str, expected: i32) -> Option<u32> {
     let arabic: Vec<char> = format!("{expected:04}").chars().collect();
     let chinese: Vec<char> = arabic
@@ -332,7 +345,9 @@ fn near_year(head: &str, expected: i32) -> Option<u32> {
                 .unwrap_or(d)
         })
         .collect();
-    let end: Vec<char> = head.chars().rev().take(6).collect::<Vec<_>>();
+    // A blot read as two marks or more (二@@二四) is still one blot.
+    let mut end: Vec<char> = head.chars().rev().take(6).collect::<Vec<_>>();
+    end.dedup_by(|a, b| cn_number(&a.to_string()).is_none() && cn_number(&b.to_string()).is_none());
     let end: Vec<char> = end.into_iter().rev().collect();
     let best = [arabic, chinese]
         .iter()
@@ -435,6 +450,30 @@ mod tests {
     }
 
     #[test]
+    fn an_arc_of_a_seal_joins_no_closing_lines() {
+        // Two lines of glyphs (300 dpi, 40 px tall, 60 px apart) and, at their right,
+        // an arc of a seal's ring 0.5 in tall running through both.
+        let mut ink = InkMask::new(1200, 400);
+        for (y0, y1) in [(100, 140), (200, 240)] {
+            for y in y0..y1 {
+                for x in (300..900).filter(|x| x % 50 < 40 && y % 5 < 3) {
+                    ink.set(x, y, true);
+                }
+            }
+        }
+        for y in 80..230 {
+            for x in 905..910 {
+                ink.set(x + (y - 80) / 30, y, true);
+            }
+        }
+        let region = PixelBox::from_corners(0, 0, 1200, 400);
+        assert_eq!(text_lines(&ink, region, 300).len(), 1);
+        let lines = closing_lines(&ink, region, 300);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!((lines[1].y0 - 200).abs() <= 2 && lines[1].x1 <= 900);
+    }
+
+    #[test]
     fn title_starts_at_the_first_line_in_title_size() {
         let line = |y0, h| PixelBox::from_corners(100, y0, 900, y0 + h);
         let (header, org, year, body) = (line(50, 20), line(200, 60), line(280, 60), line(400, 30));
@@ -524,6 +563,8 @@ mod tests {
             ),
             ("三O三一年三月八日", 2020, Some("2021-03-08")),
             ("和田地区民政局2024年1月16记", 2023, Some("2024-01-16")),
+            // A seal's star over 〇, read as two marks.
+            ("二@@二四年二归十八日", 2023, Some("2024-02-18")),
             // Two numerals off, or nothing of a year read: no date.
             ("二〇站站年三月三日", 2024, None),
             ("区站玛基年示月干九日", 2021, None),
