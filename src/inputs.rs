@@ -198,10 +198,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn temp_dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("nianbao-inputs-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
+        crate::scratch::fresh_dir(&format!("inputs-{name}"))
     }
 
     #[test]

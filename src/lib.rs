@@ -35,6 +35,8 @@ pub mod prose;
 pub mod rasterize;
 pub mod repair;
 pub mod review;
+#[cfg(test)]
+mod scratch;
 pub mod seal;
 pub mod server;
 mod simd;

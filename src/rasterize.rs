@@ -724,9 +724,7 @@ mod tests {
     }
 
     fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("nianbao-raster-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join(name);
+        let p = crate::scratch::fresh_dir(&format!("raster-{name}")).join(name);
         std::fs::write(&p, bytes).unwrap();
         p
     }

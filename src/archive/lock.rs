@@ -65,8 +65,7 @@ mod tests {
 
     #[test]
     fn a_second_lock_on_one_archive_is_refused_until_the_first_is_dropped() {
-        let dir = std::env::temp_dir().join(format!("nianbao-lock-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch::fresh_dir("lock");
         let db = dir.join("a.sqlite");
         let first = RunLock::acquire(&db).unwrap();
         let second = RunLock::acquire(&db).unwrap_err();

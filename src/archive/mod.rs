@@ -400,8 +400,7 @@ mod tests {
 
     #[test]
     fn archives_open_read_only_by_any_path_a_shell_accepts() {
-        let dir = std::env::temp_dir().join(format!("nianbao-uri-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch::fresh_dir("uri");
         let path = dir.join("2021 #1?%.sqlite");
         Archive::open(&path).expect("created");
         // `//tmp/…` is `/tmp/…` to the file system; as a URI it would name a host.

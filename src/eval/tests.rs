@@ -45,7 +45,7 @@ fn cell(row: &str, col: &str, value: Value, status: &str) -> Value {
 
 #[test]
 fn a_sample_is_scored_cell_by_cell_with_flags_fields_and_missing_outputs() {
-    let root = std::env::temp_dir().join(format!("nianbao-eval-{}", std::process::id()));
+    let root = crate::scratch::fresh_dir("eval");
     let (cases, outputs) = (root.join("cases"), root.join("out"));
     for (id, tier) in [("a", "typical"), ("b", "hard")] {
         std::fs::create_dir_all(cases.join(id)).unwrap();
