@@ -24,19 +24,23 @@ import pypdfium2.raw as pdfium_c
 BILEVEL_CUT = 150
 
 
-def scanned_pages(path, mode):
-    """Each page's largest image, kept as `mode` scans it, and its dots per inch."""
+def scanned_pages(path, mode, to_dpi=None):
+    """Each page's largest image, kept as `mode` scans it, and its dots per inch: its
+    own, or `to_dpi` resampled to before it is kept (a finer scan is cut to bilevel at
+    its own resolution)."""
     pdf = pypdfium2.PdfDocument(path)
     for page in pdf:
         images = list(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
         if not images:
             # A page with no scan (born-digital) is rendered at 200 dpi instead.
-            yield kept_as(page.render(scale=200 / 72).to_pil(), mode or "gray"), 200
-            continue
-        bitmap = max(images, key=lambda i: i.get_px_size()[0]).get_bitmap()
-        image = kept_as(bitmap.to_pil(), mode)
-        dpi = round(image.width / (page.get_width() / 72))
-        yield image, dpi
+            image, dpi, mode = page.render(scale=200 / 72).to_pil(), 200, mode or "gray"
+        else:
+            image = max(images, key=lambda i: i.get_px_size()[0]).get_bitmap().to_pil()
+            dpi = round(image.width / (page.get_width() / 72))
+        if to_dpi:
+            size = (round(image.width * to_dpi / dpi), round(image.height * to_dpi / dpi))
+            image, dpi = image.convert("RGB").resize(size, Image.LANCZOS), to_dpi
+        yield kept_as(image, mode), dpi
 
 
 def kept_as(image, mode):
@@ -70,10 +74,7 @@ def main():
     for case in cases[: args.limit]:
         pages, turns = [], []
         scan = os.path.join(args.cases, case, "scan.pdf")
-        for image, dpi in scanned_pages(scan, args.gray):
-            if args.dpi:
-                size = (round(image.width * args.dpi / dpi), round(image.height * args.dpi / dpi))
-                image, dpi = image.resize(size, Image.LANCZOS), args.dpi
+        for image, dpi in scanned_pages(scan, args.gray, args.dpi):
             turn = 0 if args.upright else rng.choice([90, 180, 270])
             # PIL turns counterclockwise; the degrees printed are clockwise.
             pages.append(image.rotate(-turn, expand=True))
