@@ -6,7 +6,7 @@ scanner keeps it: a seal's red becomes gray ink; with --bilevel, that gray is cu
 fixed level into black and white and kept as Group 4 fax, as a bilevel archive scanner
 keeps it (faint print falls below the cut and is lost); with --upright it is not turned;
 with --dpi N each page is resampled (Lanczos) to N dpi, as a finer scan of it.
-Run by bench/turned.sh and bench/gray.sh, with the bench venv's Python (pypdfium2,
+Run by bench/turned.sh, bench/gray.sh and bench/fine.sh, with the bench venv's Python (pypdfium2,
 Pillow).
 
 Usage: turned.py --cases DIR --out DIR [--tier TIER ...] [--seed N] [--gray | --bilevel]
@@ -33,14 +33,14 @@ def scanned_pages(path, mode, to_dpi=None):
         images = list(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
         if not images:
             # A page with no scan (born-digital) is rendered at 200 dpi instead.
-            image, dpi, mode = page.render(scale=200 / 72).to_pil(), 200, mode or "gray"
+            image, dpi, kept = page.render(scale=200 / 72).to_pil(), 200, mode or "gray"
         else:
             image = max(images, key=lambda i: i.get_px_size()[0]).get_bitmap().to_pil()
-            dpi = round(image.width / (page.get_width() / 72))
+            dpi, kept = round(image.width / (page.get_width() / 72)), mode
         if to_dpi:
             size = (round(image.width * to_dpi / dpi), round(image.height * to_dpi / dpi))
             image, dpi = image.convert("RGB").resize(size, Image.LANCZOS), to_dpi
-        yield kept_as(image, mode), dpi
+        yield kept_as(image, kept), dpi
 
 
 def kept_as(image, mode):

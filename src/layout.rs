@@ -626,11 +626,14 @@ pub fn map_naming_unread(tables: &[ReadTable], year: Option<i32>) -> Mapping {
                 out.last_mut().expect("just pushed")
             }
         };
-        let doubt = match () {
-            _ if named(oi) => None,
-            _ if by_order => Some(Doubt::RowByOrder),
-            _ if ambiguous.contains(&oi) => Some(Doubt::RowLabelAmbiguous),
-            _ => None,
+        let doubt = if named(oi) {
+            None
+        } else if by_order {
+            Some(Doubt::RowByOrder)
+        } else if ambiguous.contains(&oi) {
+            Some(Doubt::RowLabelAmbiguous)
+        } else {
+            None
         };
         table.cells.extend(cells.into_iter().map(|mut c| {
             c.doubt = c.doubt.or(doubt);

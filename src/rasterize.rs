@@ -39,8 +39,9 @@ pub struct LoadOptions {
     /// page view shows one page of a report that may run to forty. All by default.
     pub only_page: Option<usize>,
     /// Scanned pages finer than this are read shrunk toward it ([`shrunk_toward`]):
-    /// 300 dpi draws the format's smallest print (9 pt) several pixels a stroke, and a
-    /// 600 dpi scan read as it is took four times as long, for the same cells.
+    /// 300 dpi draws the format's smallest print (9 pt) several pixels a stroke, and
+    /// 600 dpi scans read as they are took twice as long and as much memory again, for
+    /// no more cells right (`bench/fine.sh`).
     pub max_scan_dpi: u32,
 }
 
@@ -179,8 +180,7 @@ pub fn pages_from_bytes(
         Some(Format::Png | Format::Jpeg) if !opts.wants(1) => Vec::new(),
         Some(format @ (Format::Png | Format::Jpeg)) => {
             let img = single_image(bytes, path, format, &opts.limits)?;
-            let dpi = guess_dpi(img.width(), img.height(), opts.dpi);
-            let (gray, dpi) = shrunk_toward(to_gray(&img), dpi, opts.max_scan_dpi);
+            let (gray, dpi) = image_as_read(&img, opts);
             vec![PageImage {
                 number: 1,
                 gray,
@@ -276,8 +276,8 @@ pub fn shrunk_toward(gray: GrayImage, dpi: u32, max_dpi: u32) -> (GrayImage, u32
     let mut columns = vec![0u32; w_us * k_us];
     let mut out = Vec::with_capacity(w_us * h as usize);
     let area = k * k;
-    // Down each column first, a block's rows at a time (runs the length of a row, which
-    // the compiler vectorizes), then across each block of k columns.
+    // Down each column first, a block's rows a row at a time (in memory order), then
+    // across each block of k columns.
     for rows in gray.as_raw().chunks_exact(gray.width() as usize * k_us) {
         columns.fill(0);
         for row in rows.chunks_exact(gray.width() as usize) {
@@ -292,6 +292,13 @@ pub fn shrunk_toward(gray: GrayImage, dpi: u32, max_dpi: u32) -> (GrayImage, u32
     }
     let gray = GrayImage::from_raw(w, h, out).expect("w × h pixels");
     (gray, (dpi + k / 2) / k)
+}
+
+/// An image file's page as it is read: gray, at its dpi ([`guess_dpi`]) or shrunk
+/// toward the most ([`shrunk_toward`]).
+fn image_as_read(img: &DynamicImage, opts: &LoadOptions) -> (GrayImage, u32) {
+    let dpi = guess_dpi(img.width(), img.height(), opts.dpi);
+    shrunk_toward(to_gray(img), dpi, opts.max_scan_dpi)
 }
 
 /// Image files rarely carry a trustworthy dpi; an A4 page's pixel width tells it.
@@ -316,8 +323,7 @@ fn tiff_pages(bytes: &[u8], path: &Path, opts: &LoadOptions) -> Result<Vec<PageI
         opts.check_page_count(path, number)?;
         if opts.wants(number) {
             let img = tiff_page(&mut decoder, path, w, h)?;
-            let dpi = guess_dpi(w, h, opts.dpi);
-            let (gray, dpi) = shrunk_toward(to_gray(&img), dpi, opts.max_scan_dpi);
+            let (gray, dpi) = image_as_read(&img, opts);
             pages.push(PageImage {
                 number,
                 gray,
