@@ -120,15 +120,29 @@ impl ObservedRow<'_> {
 
 fn observed_rows(tables: &[ReadTable]) -> Vec<ObservedRow<'_>> {
     let mut out = Vec::new();
+    let row_labels = template::row_labels();
     for t in tables {
         for r in 0..t.n_rows {
             let in_row: Vec<&ReadCell> = t.cells.iter().filter(|c| c.grid.row == r).collect();
-            let first_value_col = in_row
-                .iter()
-                .filter(|c| c.kind == ReadKind::Number)
-                .map(|c| c.grid.col)
-                .min()
-                .unwrap_or(usize::MAX);
+            let first_number_from = |col: usize| {
+                (in_row.iter())
+                    .filter(|c| c.kind == ReadKind::Number && c.grid.col >= col)
+                    .map(|c| c.grid.col)
+                    .min()
+                    .unwrap_or(usize::MAX)
+            };
+            // Numbers stand right of their row's label: one left of it is its numbering
+            // (一、) cut off by a stray rule and read as a digit. A label is one row
+            // high with numbers after it (not a column's heading reaching down).
+            let label_end = (in_row.iter())
+                .filter(|c| c.kind == ReadKind::Text && c.grid.row_span == 1)
+                .filter(|c| c.grid.col > first_number_from(0))
+                .map(|c| (c, c.grid.col + c.grid.col_span))
+                .filter(|&(_, end)| first_number_from(end) != usize::MAX)
+                .filter(|(c, _)| labels::names_a_label(&c.reading.text, &row_labels))
+                .map(|(_, end)| end)
+                .max();
+            let first_value_col = first_number_from(label_end.unwrap_or(0));
             let mut values: Vec<&ReadCell> = in_row
                 .into_iter()
                 .filter(|c| c.grid.col >= first_value_col)

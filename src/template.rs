@@ -254,13 +254,19 @@ pub fn application_specs() -> [&'static TableSpec; 2] {
 /// column's heading and table 4's group headings: what a table of the format has in
 /// its text cells.
 pub fn label_variants() -> Vec<&'static str> {
+    (row_labels().into_iter())
+        .chain(COL_LABELS.iter().map(|l| l.1))
+        .chain(REVIEW_HEADINGS)
+        .collect()
+}
+
+/// Every printed variant of every row label of the format's tables.
+pub fn row_labels() -> Vec<&'static str> {
     active_specs()
         .into_iter()
         .chain(application_specs())
         .flat_map(|s| s.rows())
         .flat_map(|r| r.labels.iter().copied())
-        .chain(COL_LABELS.iter().map(|l| l.1))
-        .chain(REVIEW_HEADINGS)
         .collect()
 }
 

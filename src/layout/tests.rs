@@ -1042,3 +1042,41 @@ fn one_label_cell_beside_two_rows_names_them_only_by_their_place() {
         );
     }
 }
+
+#[test]
+fn a_numbering_cut_off_left_of_its_label_and_read_as_a_digit_is_no_value() {
+    let apps = printed(&APPLICATIONS_2021, |l| l.to_string(), |i| i.to_string());
+    let mut t = table(1, &as_rows(&apps));
+    // Every label two columns wide; in the first row a stray rule cut 一、 off its
+    // label into the first column, where it was read as the digit 2.
+    for c in &mut t.cells {
+        if c.grid.col == 0 {
+            c.grid.col_span += 1;
+        } else {
+            c.grid.col += 1;
+        }
+        c.grid.bbox = PixelBox::from_corners(
+            c.grid.col as i32 * 100,
+            c.grid.bbox.y0,
+            (c.grid.col + c.grid.col_span) as i32 * 100,
+            c.grid.bbox.y1,
+        );
+    }
+    t.n_cols += 1;
+    let label = (t.cells.iter_mut())
+        .find(|c| c.grid.row == 0 && c.grid.col == 0)
+        .expect("the first row's label");
+    label.grid.col = 1;
+    label.grid.col_span = 1;
+    label.grid.bbox.x0 = 100;
+    let mut numbering = label.clone();
+    numbering.grid.col = 0;
+    numbering.grid.bbox = PixelBox::from_corners(0, 0, 100, 40);
+    numbering.kind = ReadKind::Number;
+    numbering.reading.text = "2".into();
+    t.cells.push(numbering);
+    let out = map_tables(&[t]);
+    let at = |col| value(&out, "applications", "new_received", col);
+    assert_eq!(at("natural_person").as_deref(), Some("0"));
+    assert_eq!(at("total").as_deref(), Some("0"));
+}
