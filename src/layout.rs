@@ -134,9 +134,10 @@ fn observed_rows(tables: &[ReadTable]) -> Vec<ObservedRow<'_>> {
             // Numbers stand right of their row's label: one left of it is its numbering
             // (一、) cut off by a stray rule and read as a digit. A label is one row
             // high with numbers after it (not a column's heading reaching down).
+            let first_number = first_number_from(0);
             let label_end = (in_row.iter())
                 .filter(|c| c.kind == ReadKind::Text && c.grid.row_span == 1)
-                .filter(|c| c.grid.col > first_number_from(0))
+                .filter(|c| c.grid.col > first_number)
                 .map(|c| (c, c.grid.col + c.grid.col_span))
                 .filter(|&(_, end)| first_number_from(end) != usize::MAX)
                 .filter(|(c, _)| labels::names_a_label(&c.reading.text, &row_labels))
