@@ -1050,14 +1050,20 @@ impl<'a> Engine<'a> {
 }
 
 /// The grids of `page` that hold a report table: those holding a mapped cell (at
-/// `mapped`), and the grids touching them — a table's header is often a grid of its
-/// own, set right above its body.
+/// `mapped`) or shaped as a table, and the grids touching them — a table's header is
+/// often a grid of its own, set right above its body.
 fn report_grids<'p>(page: &'p PreparedPage, mapped: &[(i32, i32)]) -> Vec<&'p TableGrid> {
     let pad = (page.dpi / 20) as i32;
     let mut is_report: Vec<bool> = page
         .tables
         .iter()
-        .map(|t| mapped.iter().any(|&(x, y)| t.bbox.contains_point(x, y)))
+        .map(|t| {
+            // Three columns or more across half the page are a table on their own
+            // account (a seal's ring is two inches at most): a table's header set at
+            // the foot of a page, its body on the next.
+            let table_shaped = t.n_cols >= 3 && t.bbox.width() * 2 >= page.gray.width() as i32;
+            table_shaped || mapped.iter().any(|&(x, y)| t.bbox.contains_point(x, y))
+        })
         .collect();
     loop {
         let mut grew = false;

@@ -549,3 +549,27 @@ fn values_stacked_in_a_cell_whose_row_rule_faded_are_read_as_numbers() {
         .collect();
     assert_eq!(first_values, [(0, ReadKind::Number), (1, ReadKind::Number)]);
 }
+
+#[test]
+fn report_grids_are_those_mapped_those_shaped_as_tables_and_their_neighbours() {
+    let grid = |x0, y0, x1, y1, n_cols| TableGrid {
+        bbox: PixelBox::from_corners(x0, y0, x1, y1),
+        n_rows: 1,
+        n_cols,
+        cells: Vec::new(),
+    };
+    let mut page = PreparedPage::plain(GrayImage::new(1000, 1400), 100);
+    page.tables = vec![
+        grid(100, 100, 900, 300, 2),   // 0: holds a mapped cell
+        grid(100, 302, 900, 400, 5),   // 1: touches 0
+        grid(100, 900, 900, 1000, 6),  // 2: a header at the page's foot
+        grid(600, 1100, 800, 1300, 3), // 3: a seal's ring, narrow
+        grid(100, 1100, 700, 1200, 2), // 4: wide, but two columns, touches 3 only
+    ];
+    let picked: Vec<PixelBox> = report_grids(&page, &[(500, 200)])
+        .into_iter()
+        .map(|t| t.bbox)
+        .collect();
+    let want: Vec<PixelBox> = [0, 1, 2].iter().map(|&i| page.tables[i].bbox).collect();
+    assert_eq!(picked, want);
+}
