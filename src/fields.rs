@@ -46,7 +46,7 @@ fn lines_of_strokes(ink: &InkMask, region: PixelBox, dpi: u32, tallest: i32) -> 
     // body text); further off is something else beside it — a seal stamped at the
     // right, whose own marks would join every line they pass into one.
     let reach = dpi as i32 / 3;
-    let mut lines: Vec<(PixelBox, usize)> = Vec::new();
+    let mut lines: Vec<(PixelBox, Vec<PixelBox>)> = Vec::new();
     for s in strokes {
         let near = |l: &PixelBox| {
             s.y0 - l.y1 <= gap && l.y0 - s.y1 <= gap && (s.x0 - l.x1).max(l.x0 - s.x1) <= reach
@@ -61,22 +61,29 @@ fn lines_of_strokes(ink: &InkMask, region: PixelBox, dpi: u32, tallest: i32) -> 
             match joined {
                 None => {
                     lines[k].0 = lines[k].0.union(&s);
-                    lines[k].1 += 1;
+                    lines[k].1.push(s);
                     joined = Some(k);
                     k += 1;
                 }
                 Some(j) => {
                     // The stroke bridges two pieces of one line.
-                    let (b, n) = lines.remove(k);
+                    let (b, members) = lines.remove(k);
                     lines[j].0 = lines[j].0.union(&b);
-                    lines[j].1 += n;
+                    lines[j].1.extend(members);
                 }
             }
         }
         if joined.is_none() {
-            lines.push((s, 1));
+            lines.push((s, vec![s]));
         }
     }
+    // A block taller than an inch is not lines with marks over them but a table's
+    // header, its text joined by what is left of its rules: no line at all.
+    let mut lines: Vec<(PixelBox, usize)> = lines
+        .into_iter()
+        .filter(|(l, _)| l.height() <= dpi as i32)
+        .flat_map(|(l, members)| cores_of_line(l, &members, dpi))
+        .collect();
     lines.sort_by_key(|(l, _)| (l.y0, l.x0));
     let min_h = ((dpi as f32) * 0.05) as i32;
     // Text has a blob or more per character (characters are about as wide as the line
@@ -84,8 +91,52 @@ fn lines_of_strokes(ink: &InkMask, region: PixelBox, dpi: u32, tallest: i32) -> 
     lines
         .into_iter()
         .filter(|(l, n)| *n >= 3 && *n * 2 * l.height() as usize >= l.width() as usize)
-        .filter(|(l, _)| l.height() >= min_h && l.height() <= dpi as i32)
+        .filter(|(l, _)| l.height() >= min_h)
         .map(|(l, _)| l)
+        .collect()
+}
+
+/// A line taller than a large character (0.3 in) cut to its rows of text: runs of the
+/// rows that at least two fifths as many strokes cross as the busiest row, each as tall
+/// as the strokes centred in it and as wide as those crossing it. Marks stamped over a
+/// line (the bits of a seal on a bilevel scan, a blot, a star) join it from above or
+/// below, or join two lines, but are a stroke or two in any row where the line's
+/// characters are one or more each. Each line comes with its strokes' count.
+fn cores_of_line(line: PixelBox, strokes: &[PixelBox], dpi: u32) -> Vec<(PixelBox, usize)> {
+    if line.height() as f32 <= dpi as f32 * 0.3 {
+        return vec![(line, strokes.len())];
+    }
+    let crossing: Vec<usize> = (line.y0..line.y1)
+        .map(|y| strokes.iter().filter(|s| s.y0 <= y && y < s.y1).count())
+        .collect();
+    let busiest = crossing.iter().copied().max().unwrap_or(0);
+    // A row or two between a character's strokes is no gap between lines.
+    let within = ((dpi as f32) * 0.02) as i32;
+    let mut runs: Vec<(i32, i32)> = Vec::new();
+    for (y, c) in (line.y0..).zip(&crossing) {
+        if *c * 5 < busiest * 2 {
+            continue;
+        }
+        match runs.last_mut() {
+            Some(run) if y - run.1 <= within => run.1 = y + 1,
+            _ => runs.push((y, y + 1)),
+        }
+    }
+    runs.into_iter()
+        .filter_map(|(top, bottom)| {
+            let centred = |s: &&PixelBox| (top..bottom).contains(&((s.y0 + s.y1) / 2));
+            // A character a mark ran into is one stroke with it, centred elsewhere:
+            // what covers half the run's rows widens the line, but does not heighten it.
+            let across = |s: &&PixelBox| (s.y1.min(bottom) - s.y0.max(top)) * 2 >= bottom - top;
+            let mut core = strokes.iter().filter(centred);
+            let first = *core.next()?;
+            let (tall, n) = core.fold((first, 1), |(b, n), s| (b.union(s), n + 1));
+            let (x0, x1) = (strokes.iter().filter(across))
+                .fold((tall.x0, tall.x1), |(x0, x1), s| {
+                    (x0.min(s.x0), x1.max(s.x1))
+                });
+            Some((PixelBox::from_corners(x0, tall.y0, x1, tall.y1), n))
+        })
         .collect()
 }
 
@@ -272,10 +323,17 @@ fn month_day(tail: &str) -> Option<(u32, u32)> {
         }
         None => return None,
     };
-    // A 1 on its own is often read as a bar or a bracket (2024年[月20日).
-    let md: String = (md.chars())
-        .map(|c| if "|[]lI丨".contains(c) { '1' } else { c })
-        .collect();
+    // A 1 on its own is often read as a bar or a bracket (2024年[月20日), and 八
+    // after a numeral as 人 (十人日).
+    let mut read = String::new();
+    for c in md.chars() {
+        read.push(match c {
+            _ if "|[]lI丨".contains(c) => '1',
+            '人' if read.chars().next_back().is_some_and(is_numeral) => '八',
+            _ => c,
+        });
+    }
+    let md = read;
     let runs: Vec<String> = md
         .split(|c: char| !is_numeral(c))
         .filter(|r| !r.is_empty())
@@ -284,6 +342,10 @@ fn month_day(tail: &str) -> Option<(u32, u32)> {
     let [m, d] = runs.as_slice() else {
         return None;
     };
+    // A day's 十 with a mark after it was 十 and a numeral (十人日: 十八 or 十 alone).
+    if d.ends_with('十') && !md.ends_with('十') {
+        return None;
+    }
     let month = cn_number(m).filter(|m| (1..=12).contains(m))?;
     let day = cn_number(d).filter(|d| (1..=31).contains(d))?;
     Some((month, day))
@@ -452,25 +514,63 @@ mod tests {
     #[test]
     fn an_arc_of_a_seal_joins_no_closing_lines() {
         // Two lines of glyphs (300 dpi, 40 px tall, 60 px apart) and, at their right,
-        // an arc of a seal's ring 0.5 in tall running through both.
-        let mut ink = InkMask::new(1200, 400);
-        for (y0, y1) in [(100, 140), (200, 240)] {
-            for y in y0..y1 {
-                for x in (300..900).filter(|x| x % 50 < 40 && y % 5 < 3) {
-                    ink.set(x, y, true);
-                }
-            }
-        }
-        for y in 80..230 {
+        // an arc of a seal's ring 0.8 in tall, its middle beside the second line.
+        let mut ink = InkMask::new(2000, 400);
+        glyph_rows(&mut ink, 300..900, &[(100, 140), (200, 240)]);
+        for y in 80..330 {
             for x in 905..910 {
                 ink.set(x + (y - 80) / 30, y, true);
             }
         }
-        let region = PixelBox::from_corners(0, 0, 1200, 400);
-        assert_eq!(text_lines(&ink, region, 300).len(), 1);
+        let region = PixelBox::from_corners(0, 0, 2000, 400);
+        let lines = text_lines(&ink, region, 300);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines.iter().any(|l| l.y0 <= 80 && l.x1 > 900), "{lines:?}");
         let lines = closing_lines(&ink, region, 300);
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!((lines[1].y0 - 200).abs() <= 2 && lines[1].x1 <= 900);
+    }
+
+    #[test]
+    fn marks_over_lines_are_cut_off_at_the_rows_of_text() {
+        // A seal's text over the line's left end, reaching 50 px above it, and a star
+        // between it and the next line, touching both (300 dpi).
+        let mut ink = InkMask::new(2000, 400);
+        glyph_rows(&mut ink, 300..900, &[(100, 140), (160, 200)]);
+        for (x0, y0) in [(310, 50), (360, 60)] {
+            for y in y0..y0 + 60 {
+                for x in x0..x0 + 6 {
+                    ink.set(x, y, true);
+                }
+            }
+        }
+        for y in 135..165 {
+            for x in 600 - (y - 135)..600 + (y - 135) {
+                ink.set(x, y, true);
+            }
+        }
+        let lines = text_lines(&ink, PixelBox::from_corners(0, 0, 2000, 400), 300);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let (first, second) = (lines[0], lines[1]);
+        assert!(
+            (first.y0 - 100).abs() <= 2 && (first.y1 - 140).abs() <= 2,
+            "{first:?}"
+        );
+        assert!(
+            (second.y0 - 160).abs() <= 2 && (second.y1 - 200).abs() <= 2,
+            "{second:?}"
+        );
+    }
+
+    /// Rows of glyphs from `xs`, each made of short bars like the strokes of 三.
+    fn glyph_rows(ink: &mut InkMask, xs: std::ops::Range<u32>, rows: &[(u32, u32)]) {
+        for &(y0, y1) in rows {
+            for y in (y0..y1).filter(|y| y % 5 < 3) {
+                for x in xs.clone().filter(|x| x % 50 < 40) {
+                    ink.set(x, y, true);
+                }
+            }
+        }
     }
 
     #[test]
@@ -575,6 +675,12 @@ mod tests {
             ("二〇二〇年一月五日", 2021, Some("2022-01-05")),
             // A 1 read as a bar or a bracket.
             ("2024 年[月 20日", 2023, Some("2024-01-20")),
+            // 年 misread: what else a mark over it hid is not known (2021第5月1日
+            // was 2021年3月1日).
+            ("2021第5月1日", 2020, None),
+            // 八 read 人; a day's 十 and a mark: 十 alone or 十 and a numeral misread.
+            ("二8二四年2有十人日", 2023, Some("2024-02-18")),
+            ("二〇二四年二月十上日", 2023, None),
             // A misread 日 counts only at the very end.
             ("2024年1月16记录在案", 2023, None),
         ];
