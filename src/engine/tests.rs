@@ -1,10 +1,14 @@
 //! Engine tests with a fake reader: how a table cell is read, not what Tesseract says.
 
+use super::cells::{label_roles, labels_named_by_place, unread_text, LabelRole};
+use super::text::report_grids;
 use super::*;
 use crate::crop::{self, CropOptions};
 use crate::grid::{GridCell, TableGrid};
+use crate::layout::ReadCell;
 use crate::normalize::InkMask;
 use crate::rasterize::NoPdf;
+use crate::{labels, prose, template};
 use image::Luma;
 use imageproc::drawing::draw_filled_rect_mut;
 use imageproc::rect::Rect;

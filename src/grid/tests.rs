@@ -1,7 +1,9 @@
 //! Tests of grid building on small synthetic pages drawn at 300 dpi.
 
+use super::rules::line_segments;
+use super::tables::rectangles;
 use super::*;
-use crate::normalize::{normalize, NormalizeOptions};
+use crate::normalize::{normalize, InkMask, NormalizeOptions};
 use image::Luma;
 use imageproc::drawing::draw_filled_rect_mut;
 use imageproc::rect::Rect;

@@ -1,6 +1,7 @@
 //! Tests of row mapping on synthetic read tables, no OCR or images involved.
 
 use super::*;
+use crate::model::Cell;
 use crate::template::{ACTIVE_2019, ACTIVE_2021, APPLICATIONS_2019, APPLICATIONS_2021};
 
 /// A table whose every row is a label cell followed by value cells; `""` as a label

@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// Options of [`serve`].
+/// Options of [`Server::bind`].
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
     /// Loopback by default: the archive is the reviewers' own data, not the network's.
