@@ -189,6 +189,9 @@ fn margins(lines: &[&Line]) -> Margins {
     }
 }
 
+/// Most lines a title wraps onto.
+const TITLE_LINES: usize = 3;
+
 /// Builds the prose from every page's lines, in reading order. Lines of a paragraph are
 /// joined without a break (CJK text has no spaces); a paragraph starts where a line is
 /// indented or the line before it stopped short of the right margin.
@@ -226,6 +229,15 @@ pub fn assemble(lines: &[Line]) -> Prose {
             && lines[start].bbox.height() * 4 >= m.line * 5
         {
             start += 1;
+        }
+        // A text layer's line boxes are the font's, so a title set a size or two
+        // above the body can be no taller than its lines: it is then the opening lines
+        // up to the one that ends it (…年度报告), before any heading.
+        if start == 0 {
+            start = (lines.iter().take(TITLE_LINES))
+                .take_while(|l| l.page == first.page && heading_of(&l.text).is_none())
+                .position(|l| l.text.trim_end().ends_with("报告"))
+                .map_or(0, |k| k + 1);
         }
     }
 
@@ -366,6 +378,25 @@ mod tests {
 
     fn full(page: usize, y: i32, text: &str) -> Line {
         full_from(page, y, 0, text)
+    }
+
+    #[test]
+    fn a_title_no_taller_than_the_body_ends_at_its_report() {
+        let lines = vec![
+            full(1, 100, "某某县人民政府办公室2021年政府信息公开工"),
+            line(1, 160, 10, "作年度报告"),
+            line(1, 220, 2, "根据条例编制本报告。"),
+            line(1, 280, 0, "一、总体情况"),
+            full(1, 340, "全年发布信息一百条。"),
+        ];
+        let p = assemble(&lines);
+        assert_eq!(p.preamble, "根据条例编制本报告。");
+        assert_eq!(p.sections[0].text, "全年发布信息一百条。");
+        let untitled = assemble(&lines[2..]);
+        assert_eq!(
+            untitled.preamble, "根据条例编制本报告。",
+            "a preamble is no title"
+        );
     }
 
     #[test]
