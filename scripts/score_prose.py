@@ -8,7 +8,8 @@ OUT_DIR holds <case>.json (nianbao's output for CASES_DIR/<case>/scan.pdf). Repo
 - character error rate (CER) of section text: edit distance over the truth's length,
   summed over all sections (text put into a part the truth has empty counts too), after removing whitespace and folding full-width
   forms to half-width (NFKC): the truth itself mixes "," and "，" for the same glyph;
-- preamble CER, title exact, published exact (where the truth has a date).
+- preamble CER (text in a preamble the truth has empty counts too), title exact,
+  published exact (where the truth has a date).
 """
 import json
 import sys
@@ -63,10 +64,11 @@ def main():
             want = norm(sec["text"])
             s["chars"] += len(want)
             s["errors"] += distance(want, norm(mine["text"]) if mine else "")
+        # As for sections: a preamble the truth has empty counts what was put in it
+        # (a title leaking into the preamble).
         pre = norm(truth.get("preamble", ""))
-        if pre:
-            s["pre_chars"] += len(pre)
-            s["pre_errors"] += distance(pre, norm(doc.get("preamble", "")))
+        s["pre_chars"] += len(pre)
+        s["pre_errors"] += distance(pre, norm(doc.get("preamble", "")))
         s["titles"] += 1
         s["title_ok"] += doc["report"].get("title") == truth["report"]["title"]
         if truth["report"].get("published"):

@@ -338,7 +338,9 @@ impl<'a> Engine<'a> {
         let prose = if self.options.tables_only {
             Prose::default()
         } else {
-            self.read_prose(&pages, &tables, report.year, reader)?
+            let mut prose = self.read_prose(&pages, &tables, report.year, reader)?;
+            prose.add_parts_of_tables(tables.iter().map(|t| t.id));
+            prose
         };
         if let Some(read) = &title_org {
             Self::confirm_organization(&mut report, read, &prose);

@@ -27,6 +27,13 @@ pub const HEADINGS: [(&str, &str); 6] = [
     ("六", "其他需要报告的事项"),
 ];
 
+/// The part of the format each table is printed in (an index into [`HEADINGS`]).
+const PARTS_OF_TABLES: [(&str, usize); 3] = [
+    ("active_disclosure", 1),
+    ("applications", 2),
+    ("reviews_litigation", 3),
+];
+
 /// What the prose of a report holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Prose {
@@ -47,6 +54,33 @@ impl Prose {
             .chain(closing)
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    /// Adds, with no text, each part that holds one of `tables` (by id) but whose
+    /// heading was not read: the table shows the report has the part, whose heading,
+    /// set right above the table, a stain or the table's rules can hide.
+    pub fn add_parts_of_tables<'a>(&mut self, tables: impl IntoIterator<Item = &'a str>) {
+        for id in tables {
+            let Some(&(_, part)) = PARTS_OF_TABLES.iter().find(|(t, _)| *t == id) else {
+                continue;
+            };
+            let (number, heading) = HEADINGS[part];
+            if self.sections.iter().any(|s| s.number == number) {
+                continue;
+            }
+            let part_of = |s: &Section| HEADINGS.iter().position(|(n, _)| *n == s.number);
+            let at = (self.sections.iter())
+                .position(|s| part_of(s).is_some_and(|p| p > part))
+                .unwrap_or(self.sections.len());
+            self.sections.insert(
+                at,
+                Section {
+                    number: number.to_string(),
+                    heading: heading.to_string(),
+                    text: String::new(),
+                },
+            );
+        }
     }
 
     /// The date the report was issued, from its closing lines; `report_year` as
@@ -378,6 +412,41 @@ mod tests {
 
     fn full(page: usize, y: i32, text: &str) -> Line {
         full_from(page, y, 0, text)
+    }
+
+    #[test]
+    fn a_part_whose_table_was_found_is_there_though_its_heading_was_not_read() {
+        let section = |number: &str, heading: &str, text: &str| Section {
+            number: number.into(),
+            heading: heading.into(),
+            text: text.into(),
+        };
+        let mut prose = Prose {
+            sections: vec![
+                section("一", "总体情况", "全年发布信息。"),
+                section("二", "主动公开政府信息情况", ""),
+                section("五", "存在的主要问题及改进情况", "公开不够及时。"),
+            ],
+            ..Prose::default()
+        };
+        prose.add_parts_of_tables(["active_disclosure", "applications", "reviews_litigation"]);
+        let parts: Vec<(&str, &str, &str)> = (prose.sections.iter())
+            .map(|s| (s.number.as_str(), s.heading.as_str(), s.text.as_str()))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                ("一", "总体情况", "全年发布信息。"),
+                ("二", "主动公开政府信息情况", ""),
+                ("三", "收到和处理政府信息公开申请情况", ""),
+                ("四", "政府信息公开行政复议、行政诉讼情况", ""),
+                ("五", "存在的主要问题及改进情况", "公开不够及时。"),
+            ]
+        );
+        let mut none = Prose::default();
+        none.add_parts_of_tables(["applications"]);
+        assert_eq!(none.sections.len(), 1);
+        assert_eq!(none.sections[0].number, "三");
     }
 
     #[test]
