@@ -265,13 +265,16 @@ pub fn assemble(lines: &[Line]) -> Prose {
             start += 1;
         }
         // A text layer's line boxes are the font's, so a title set a size or two
-        // above the body can be no taller than its lines: it is then the opening lines
-        // up to the one that ends it (…年度报告), before any heading.
-        if start == 0 {
-            start = (lines.iter().take(TITLE_LINES))
+        // above the body can be no taller than its lines, and a title's last line of a
+        // few characters (度报告) can read shorter than the rest: the title is then
+        // the opening lines up to the one that ends it (…年度报告), before any heading.
+        let ends_title = |l: &&Line| l.text.trim_end().ends_with("报告");
+        if !lines[..start].last().is_some_and(ends_title) {
+            let end = (lines.iter().take(TITLE_LINES))
                 .take_while(|l| l.page == first.page && heading_of(&l.text).is_none())
-                .position(|l| l.text.trim_end().ends_with("报告"))
+                .position(ends_title)
                 .map_or(0, |k| k + 1);
+            start = start.max(end);
         }
     }
 
@@ -280,7 +283,9 @@ pub fn assemble(lines: &[Line]) -> Prose {
     let mut next_part = 0;
     let mut i = start;
     while i < lines.len() {
-        let here = heading_of(&lines[i].text).filter(|(p, _)| *p >= next_part);
+        let here = (heading_of(&lines[i].text).filter(|(p, _)| *p >= next_part)).or_else(|| {
+            (next_part == 0 && garbled_first_heading(&lines[i].text)).then_some((0, 0.0))
+        });
         // A wrapped heading's first line is a heading's start on its own: the last line
         // of a paragraph (展。) must not join the heading under it.
         let joined = lines.get(i + 1).and_then(|n| {
@@ -336,7 +341,8 @@ pub fn assemble(lines: &[Line]) -> Prose {
         // other words (其他需要报告事项, without 的) keeps them.
         let words = without_number(&printed);
         let same_length = words.chars().count() == canonical.chars().count();
-        let heading = if same_length && best_similarity(&words, &[canonical]) >= 0.8 {
+        let garbled = part == 0 && heading_of(&printed).is_none();
+        let heading = if garbled || (same_length && best_similarity(&words, &[canonical]) >= 0.8) {
             canonical.to_string()
         } else {
             words
@@ -352,6 +358,20 @@ pub fn assemble(lines: &[Line]) -> Prose {
 
 /// A heading as printed, without its number (三、, or what OCR made of it: 人六、, 入、)
 /// and spaces.
+/// Whether `text`, read where no part's heading has been found yet, is the first
+/// part's heading misread: a short line sharing two characters or more with 总体情况
+/// (总体精况, 尊情况). The first part always comes first and always so named, and a
+/// stain that garbles its heading would otherwise put its whole text in the preamble.
+fn garbled_first_heading(text: &str) -> bool {
+    let words = normalize(&without_number(text));
+    let shared = (HEADINGS[0].1.chars())
+        .filter(|&c| words.contains(c))
+        .count();
+    !text.trim_start().starts_with(['(', '（'])
+        && (2..=HEADINGS[0].1.chars().count() + 2).contains(&words.chars().count())
+        && shared >= 2
+}
+
 fn without_number(text: &str) -> String {
     let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let cut = t
@@ -447,6 +467,32 @@ mod tests {
         none.add_parts_of_tables(["applications"]);
         assert_eq!(none.sections.len(), 1);
         assert_eq!(none.sections[0].number, "三");
+    }
+
+    #[test]
+    fn a_misread_first_heading_still_opens_the_first_part() {
+        let mut title = full(1, 100, "某某县人民政府2021年政府信息公开工作年");
+        title.bbox = PixelBox::from_corners(200, 100, 1000, 170);
+        let lines = vec![
+            title,
+            line(1, 180, 8, "度报告"),
+            line(1, 240, 2, "根据条例编制本报告。"),
+            line(1, 300, 0, "总体精况"),
+            full(1, 360, "全年发布信息一百条。"),
+            line(1, 420, 0, "二、主动公开政府信息情况"),
+        ];
+        let p = assemble(&lines);
+        assert_eq!(p.preamble, "根据条例编制本报告。");
+        assert_eq!(p.sections[0].number, "一");
+        assert_eq!(p.sections[0].heading, "总体情况");
+        assert_eq!(p.sections[0].text, "全年发布信息一百条。");
+        let mut other = lines.clone();
+        other[3].text = "联系方式".into();
+        let p = assemble(&other);
+        assert_eq!(
+            p.sections[0].number, "二",
+            "a short line of other words is no heading"
+        );
     }
 
     #[test]
