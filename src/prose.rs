@@ -434,6 +434,14 @@ mod tests {
         full_from(page, y, 0, text)
     }
 
+    /// A title's line at the top of page 1, set taller than the body.
+    fn tall_title(text: &str) -> Line {
+        Line {
+            bbox: PixelBox::from_corners(200, 100, 1000, 170),
+            ..full(1, 100, text)
+        }
+    }
+
     #[test]
     fn a_part_whose_table_was_found_is_there_though_its_heading_was_not_read() {
         let section = |number: &str, heading: &str, text: &str| Section {
@@ -471,10 +479,8 @@ mod tests {
 
     #[test]
     fn a_misread_first_heading_still_opens_the_first_part() {
-        let mut title = full(1, 100, "某某县人民政府2021年政府信息公开工作年");
-        title.bbox = PixelBox::from_corners(200, 100, 1000, 170);
         let lines = vec![
-            title,
+            tall_title("某某县人民政府2021年政府信息公开工作年"),
             line(1, 180, 8, "度报告"),
             line(1, 240, 2, "根据条例编制本报告。"),
             line(1, 300, 0, "总体精况"),
@@ -516,10 +522,8 @@ mod tests {
 
     #[test]
     fn headings_paragraphs_and_the_closing() {
-        let mut title = full(1, 100, "某某县人民政府2021年政府信息公开工作年度报告");
-        title.bbox = PixelBox::from_corners(200, 100, 1000, 170);
         let lines = vec![
-            title,
+            tall_title("某某县人民政府2021年政府信息公开工作年度报告"),
             line(1, 200, 2, "根据条例编制本报告。"),
             line(1, 260, 0, "一、总体情况"),
             line(1, 320, 2, "(一)主动公开情况"),
