@@ -356,11 +356,9 @@ pub fn assemble(lines: &[Line]) -> Prose {
     prose
 }
 
-/// A heading as printed, without its number (三、, or what OCR made of it: 人六、, 入、)
-/// and spaces.
 /// Whether `text`, read where no part's heading has been found yet, is the first
 /// part's heading misread: a short line sharing two characters or more with 总体情况
-/// (总体精况, 尊情况). The first part always comes first and always so named, and a
+/// (总体精况, 尊情况). The first part always comes first and is always so named, and a
 /// stain that garbles its heading would otherwise put its whole text in the preamble.
 fn garbled_first_heading(text: &str) -> bool {
     let words = normalize(&without_number(text));
@@ -372,6 +370,8 @@ fn garbled_first_heading(text: &str) -> bool {
         && shared >= 2
 }
 
+/// A heading as printed, without its number (三、, or what OCR made of it: 人六、, 入、)
+/// and spaces.
 fn without_number(text: &str) -> String {
     let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let cut = t
