@@ -222,6 +222,24 @@ struct ConvertArgs {
 /// cannot be changed later from inside. Left alone, every recognition spawns a thread
 /// per core that spins while it waits: with our own workers already one per core, that
 /// tripled the wall time of a conversion (20.5 s → 5.6 s, a third of it system time).
+/// Each page allocates and frees images of a few megabytes. glibc hands such blocks
+/// back to the kernel on free, so the next page's take fresh zeroed pages again: a
+/// quarter of a million page faults for ten reports, 4% of the run. Kept in the heap
+/// instead they are reused; the peak stays the same.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters, here before any thread starts.
+    unsafe {
+        // Blocks up to 32 MiB (glibc's most) come from the heap, not their own mapping:
+        // a 300 dpi page in gray is 9 MB.
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        // Freed memory at the heap's top stays until a whole gigabyte is free.
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+        // Grows the heap 64 MiB at a time: a page's images in one step.
+        libc::mallopt(libc::M_TOP_PAD, 64 << 20);
+    }
+}
+
 fn one_openmp_thread() {
     use std::os::unix::process::CommandExt;
     if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
@@ -241,6 +259,7 @@ fn one_openmp_thread() {
 
 fn main() -> ExitCode {
     one_openmp_thread();
+    keep_freed_memory();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
     let result = match cli.command {
