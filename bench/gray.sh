@@ -11,7 +11,7 @@ kind=gray
 if [ "${1:-}" = --bilevel ]; then kind=bilevel; shift; fi
 out=${1:-target/$kind-bench}
 . bench/prelude.sh
-bench_prelude pypdfium2:pypdfium2 pillow:PIL
+bench_prelude pypdfium2:pypdfium2 pillow:PIL numpy:numpy
 rm -rf "$out"
 mkdir -p "$out/scans" "$out/cases" "$out/$kind" "$out/colour"
 "$venv/bin/python" bench/turned.py --cases ../shared/bench/cases --out "$out/scans" \

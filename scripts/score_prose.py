@@ -12,12 +12,21 @@ OUT_DIR holds <case>.json (nianbao's output for CASES_DIR/<case>/scan.pdf). Repo
   published exact (where the truth has a date).
 """
 import json
+import os
 import sys
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:
+    # The bench scripts' venv has numpy (bench/gray.sh installs it); use it if it is there.
+    venv = Path(__file__).resolve().parent.parent / ".nianbao/bench-venv"
+    if (venv / "bin/python").is_file() and Path(sys.prefix).resolve() != venv.resolve():
+        os.execv(venv / "bin/python", [str(venv / "bin/python"), __file__, *sys.argv[1:]])
+    sys.exit("score_prose.py: needs numpy: pip install numpy, or run bench/gray.sh once "
+             "(it makes .nianbao/bench-venv with numpy)")
 
 
 def norm(s):
