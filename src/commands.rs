@@ -199,19 +199,21 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<bool> {
 }
 
 /// The progress of a bulk run: a bar on a terminal, a line every half minute
-/// otherwise (logs of a cluster job), and every failure on its own line.
-struct Display {
+/// otherwise (logs of a cluster job), and every failure and warning on its own line.
+pub(crate) struct Display {
     bar: Option<ProgressBar>,
     quiet: bool,
     last_line: Instant,
+    started: Instant,
 }
 
 impl Display {
     /// Plain lines are at most this often: a cluster log needs a pulse, not a flood.
     const LINE_EVERY: Duration = Duration::from_secs(30);
 
-    fn new(total: usize, quiet: bool) -> Display {
-        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+    /// No bar for a single document: it is over before a bar would tell anything.
+    pub(crate) fn new(total: usize, quiet: bool) -> Display {
+        let bar = (!quiet && total > 1 && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(total as u64);
             bar.set_style(
                 ProgressStyle::with_template(
@@ -225,6 +227,27 @@ impl Display {
             bar,
             quiet,
             last_line: Instant::now(),
+            started: Instant::now(),
+        }
+    }
+
+    /// Prints `lines` (failures, warnings) where they stay, then shows `finished` of
+    /// `total` documents done with `status`.
+    pub(crate) fn show(&mut self, lines: &[String], finished: usize, total: usize, status: &str) {
+        for line in lines {
+            match &self.bar {
+                Some(bar) => bar.println(line),
+                None => eprintln!("{line}"),
+            }
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_position(finished as u64);
+            bar.set_message(status.to_string());
+        } else if !self.quiet && total > 1 && self.last_line.elapsed() >= Self::LINE_EVERY {
+            self.last_line = Instant::now();
+            let left = total - finished;
+            let eta = self.started.elapsed().as_secs_f64() / finished.max(1) as f64 * left as f64;
+            eprintln!("nianbao: {finished}/{total} documents, {status}, ETA {eta:.0} s");
         }
     }
 
@@ -243,37 +266,16 @@ impl Display {
                 .collect(),
             _ => Vec::new(),
         };
-        for line in lines {
-            match &self.bar {
-                Some(bar) => bar.println(line),
-                None => eprintln!("{line}"),
-            }
-        }
         let status = format!(
             "{:.2} pages/s, {} failed, {} skipped",
             p.pages_per_second(),
             p.failed,
             p.skipped
         );
-        if let Some(bar) = &self.bar {
-            bar.set_position(p.finished as u64);
-            bar.set_message(status);
-        } else if !self.quiet && self.last_line.elapsed() >= Self::LINE_EVERY {
-            self.last_line = Instant::now();
-            let left = p.total - p.finished;
-            let eta = if p.finished > 0 {
-                p.elapsed.as_secs_f64() / p.finished as f64 * left as f64
-            } else {
-                0.0
-            };
-            eprintln!(
-                "nianbao: {}/{} documents, {status}, ETA {:.0} s",
-                p.finished, p.total, eta
-            );
-        }
+        self.show(&lines, p.finished, p.total, &status);
     }
 
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

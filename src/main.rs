@@ -299,7 +299,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<bool> {
     let total = args.inputs.len();
     let names = nianbao::inputs::output_names(&args.inputs);
     let (mut finished, mut failed) = (0usize, 0usize);
-    let started = std::time::Instant::now();
+    let mut display = commands::Display::new(total, args.quiet);
     convert_all(
         &engine,
         &args.inputs,
@@ -307,10 +307,10 @@ fn convert(args: ConvertArgs) -> anyhow::Result<bool> {
         || setup.reader(),
         |i, path, result| {
             finished += 1;
+            let mut lines = Vec::new();
             let outcome = result.map_err(anyhow::Error::from).and_then(|conv| {
-                for w in conv.warnings() {
-                    eprintln!("\r\x1b[2Knianbao: warning: {}: {w}", path.display());
-                }
+                (conv.warnings().iter())
+                    .for_each(|w| lines.push(format!("nianbao: warning: {}: {w}", path.display())));
                 if let Some(dir) = &args.debug_dir {
                     write_debug(dir, &names[i], &conv)?;
                 }
@@ -318,20 +318,12 @@ fn convert(args: ConvertArgs) -> anyhow::Result<bool> {
             });
             if let Err(e) = outcome {
                 failed += 1;
-                eprintln!("\r\x1b[2Knianbao: {e:#}");
+                lines.push(format!("nianbao: {e:#}"));
             }
-            if !args.quiet && total > 1 {
-                eprint!(
-                    "\r\x1b[2K[{finished}/{total}] {failed} failed, {:.1}s — {}",
-                    started.elapsed().as_secs_f32(),
-                    path.display()
-                );
-                if finished == total {
-                    eprintln!();
-                }
-            }
+            display.show(&lines, finished, total, &format!("{failed} failed"));
         },
     );
+    display.finish();
     Ok(failed == 0)
 }
 

@@ -380,7 +380,6 @@ fn bad_files_fail_alone_and_by_name() {
         .arg(&blank)
         .arg("-o")
         .arg(&out)
-        .arg("--quiet")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
@@ -391,6 +390,11 @@ fn bad_files_fail_alone_and_by_name() {
             "no line names {name}: {stderr}"
         );
     }
+    // Not a terminal (a log file): plain lines, no progress bar's control codes.
+    assert!(
+        stderr.lines().all(|l| l.starts_with("nianbao: ")) && !stderr.contains(['\r', '\x1b']),
+        "{stderr:?}"
+    );
     assert!(stderr.contains("no report tables"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     let written: Value =

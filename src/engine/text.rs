@@ -340,7 +340,11 @@ impl Engine<'_> {
                 page.dpi,
                 ReadKind::Text,
             )?;
-            log::debug!("closing re-read at {:?}, share {share}: {:?}", l.bbox, read.text);
+            log::debug!(
+                "closing re-read at {:?}, share {share}: {:?}",
+                l.bbox,
+                read.text
+            );
             for text in read.text.lines().filter(|t| !t.trim().is_empty()) {
                 again.push(prose::Line {
                     page: l.page,
