@@ -37,6 +37,20 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// `paths` with each folder replaced by the files in it this tool reads, found as
+/// [`discover`] finds them; anything else as given, to be read or to fail alone.
+pub fn expand_folders(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out)?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let io = |e| Error::io(dir, e);
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -215,9 +229,21 @@ mod tests {
 
         let list = d.join("list.txt");
         std::fs::write(&list, "# reports\nsub/report.bin\n\na.png\ngone.pdf\n").unwrap();
-        let listed = discover(&[list, d.join("a.png"), d.join("broken.pdf")]).unwrap();
+        let listed = discover(&[list.clone(), d.join("a.png"), d.join("broken.pdf")]).unwrap();
         let expected = ["sub/report.bin", "a.png", "gone.pdf", "broken.pdf"].map(|f| d.join(f));
         assert_eq!(listed, expected);
+
+        // Without manifests, a text file given is an input (to fail alone), as is a
+        // path that does not exist.
+        let named = [d.clone(), list.clone(), d.join("gone.pdf")];
+        let expected = [
+            "a.png",
+            "broken.pdf",
+            "sub/report.bin",
+            "list.txt",
+            "gone.pdf",
+        ];
+        assert_eq!(expand_folders(&named).unwrap(), expected.map(|f| d.join(f)));
         std::fs::remove_dir_all(&d).unwrap();
     }
 

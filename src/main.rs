@@ -34,6 +34,7 @@ enum Command {
     /// Examples:
     ///   nianbao convert report.pdf > report.json
     ///   nianbao convert archive/*.pdf -o out/ --jobs 2
+    ///   nianbao convert scans/ -o out/   (every PDF, PNG, JPEG, TIFF under scans/)
     ///   nianbao convert scan.png --debug-dir debug/   (PNG overlays of what was found)
     ///
     /// Bad input fails alone, one line on stderr naming the file and the problem:
@@ -196,8 +197,8 @@ pub(crate) struct EngineArgs {
 #[derive(clap::Args)]
 struct ConvertArgs {
     /// Input files: PDF, PNG, JPEG or TIFF (a multi-page TIFF is one report; bilevel
-    /// Group 4 TIFFs too).
-    #[arg(required = true)]
+    /// Group 4 TIFFs too), or folders, walked for such files at any depth.
+    #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
     /// Write one <stem>.json per input into this folder (created if missing); inputs
     /// sharing a stem are told apart by their folders' names (2021-report.json).
@@ -285,10 +286,14 @@ fn main() -> ExitCode {
 
 /// Returns whether every input converted.
 fn convert(args: ConvertArgs) -> anyhow::Result<bool> {
-    if args.inputs.len() > 1 && args.output.is_none() {
+    let inputs = nianbao::inputs::expand_folders(&args.inputs)?;
+    if inputs.is_empty() {
+        bail!("no PDF, PNG, JPEG or TIFF file in the folders given");
+    }
+    if inputs.len() > 1 && args.output.is_none() {
         bail!(
             "{} inputs need -o DIR (stdout takes one document)",
-            args.inputs.len()
+            inputs.len()
         );
     }
     let setup = EngineSetup::new(&args.engine)?;
@@ -296,13 +301,13 @@ fn convert(args: ConvertArgs) -> anyhow::Result<bool> {
     for dir in [&args.output, &args.debug_dir].into_iter().flatten() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let total = args.inputs.len();
-    let names = nianbao::inputs::output_names(&args.inputs);
+    let total = inputs.len();
+    let names = nianbao::inputs::output_names(&inputs);
     let (mut finished, mut failed) = (0usize, 0usize);
     let mut display = commands::Display::new(total, args.quiet);
     convert_all(
         &engine,
-        &args.inputs,
+        &inputs,
         args.jobs,
         || setup.reader(),
         |i, path, result| {

@@ -406,19 +406,17 @@ fn bad_files_fail_alone_and_by_name() {
 /// Two reports filed as `report.pdf` in folders of their years are written apart,
 /// each by its folder's name, not one over the other.
 #[test]
-fn inputs_sharing_a_name_are_written_apart() {
+fn a_folder_is_walked_and_inputs_sharing_a_name_are_written_apart() {
     let dir = temp_dir("same-names");
-    let mut inputs = Vec::new();
     for year in ["2021", "2022"] {
         std::fs::create_dir_all(dir.join(year)).unwrap();
-        let input = dir.join(year).join("report.pdf");
-        std::fs::copy(fixture("digital.pdf"), &input).unwrap();
-        inputs.push(input);
+        std::fs::copy(fixture("digital.pdf"), dir.join(year).join("report.pdf")).unwrap();
     }
-    let out = dir.join("out");
+    std::fs::write(dir.join("notes.txt"), "not a report").unwrap();
+    let out = temp_dir("same-names-out");
     let run = nianbao()
         .arg("convert")
-        .args(&inputs)
+        .arg(&dir)
         .arg("-o")
         .arg(&out)
         .arg("--quiet")
@@ -431,6 +429,11 @@ fn inputs_sharing_a_name_are_written_apart() {
         .collect();
     written.sort();
     assert_eq!(written, ["2021-report.json", "2022-report.json"]);
+
+    let empty = temp_dir("empty-folder");
+    let run = nianbao().arg("convert").arg(&empty).output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("no PDF, PNG, JPEG or TIFF file"));
 }
 
 #[test]
