@@ -150,16 +150,26 @@ fn must_exist(archive: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn batch(args: BatchArgs) -> anyhow::Result<bool> {
-    let inputs = discover(&args.paths)?;
+/// `inputs`, unless the paths given held none.
+pub(crate) fn some_inputs(inputs: Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
     if inputs.is_empty() {
         bail!("no PDF, PNG, JPEG or TIFF files found under the given paths");
     }
-    let jobs = args.jobs.unwrap_or_else(|| {
+    Ok(inputs)
+}
+
+/// `--jobs` as given, else one worker a core: OCR keeps each busy.
+pub(crate) fn jobs_or_cores(jobs: Option<usize>) -> usize {
+    jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
-    });
+    })
+}
+
+pub fn batch(args: BatchArgs) -> anyhow::Result<bool> {
+    let inputs = some_inputs(discover(&args.paths)?)?;
+    let jobs = jobs_or_cores(args.jobs);
     let setup = EngineSetup::new(&args.engine)?;
     let engine = setup.engine();
     let mut archive = Archive::open_for_run(&args.db)?;

@@ -209,8 +209,9 @@ struct ConvertArgs {
     #[arg(long, value_name = "DIR")]
     debug_dir: Option<PathBuf>,
     /// Files converted at once, each worker with its own OCR engine.
-    #[arg(short, long, default_value_t = 1, value_name = "N")]
-    jobs: usize,
+    /// Default: the number of cores (a single input takes one).
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
     #[command(flatten)]
     engine: EngineArgs,
     /// No progress line on stderr.
@@ -286,10 +287,7 @@ fn main() -> ExitCode {
 
 /// Returns whether every input converted.
 fn convert(args: ConvertArgs) -> anyhow::Result<bool> {
-    let inputs = nianbao::inputs::expand_folders(&args.inputs)?;
-    if inputs.is_empty() {
-        bail!("no PDF, PNG, JPEG or TIFF file in the folders given");
-    }
+    let inputs = commands::some_inputs(nianbao::inputs::expand_folders(&args.inputs)?)?;
     if inputs.len() > 1 && args.output.is_none() {
         bail!(
             "{} inputs need -o DIR (stdout takes one document)",
@@ -308,7 +306,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<bool> {
     convert_all(
         &engine,
         &inputs,
-        args.jobs,
+        commands::jobs_or_cores(args.jobs),
         || setup.reader(),
         |i, path, result| {
             finished += 1;

@@ -433,7 +433,7 @@ fn a_folder_is_walked_and_inputs_sharing_a_name_are_written_apart() {
     let empty = temp_dir("empty-folder");
     let run = nianbao().arg("convert").arg(&empty).output().unwrap();
     assert_eq!(run.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("no PDF, PNG, JPEG or TIFF file"));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("no PDF, PNG, JPEG or TIFF files"));
 }
 
 #[test]
