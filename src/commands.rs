@@ -221,16 +221,23 @@ impl Display {
     /// Plain lines are at most this often: a cluster log needs a pulse, not a flood.
     const LINE_EVERY: Duration = Duration::from_secs(30);
 
-    /// No bar for a single document: it is over before a bar would tell anything.
+    /// A single document gets a spinner with its stage ([`Display::stage`]) instead of
+    /// a bar: one long document (hundreds of pages) would otherwise show nothing.
     pub(crate) fn new(total: usize, quiet: bool) -> Display {
-        let bar = (!quiet && total > 1 && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::new(total as u64);
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let (bar, template) = if total > 1 {
+                let template = "{bar:30} {pos}/{len} docs  {msg}  elapsed {elapsed}  ETA {eta}";
+                (ProgressBar::new(total as u64), template)
+            } else {
+                (ProgressBar::new_spinner(), "{spinner} {elapsed} {msg}")
+            };
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{bar:30} {pos}/{len} docs  {msg}  elapsed {elapsed}  ETA {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
+            if total <= 1 {
+                bar.enable_steady_tick(Duration::from_millis(200));
+            }
             bar
         });
         Display {
@@ -261,6 +268,11 @@ impl Display {
         }
     }
 
+    /// Where a single document's stages are shown (nowhere without its spinner).
+    pub(crate) fn stages(&self) -> Stages {
+        Stages(self.bar.clone().filter(|b| b.length().is_none()))
+    }
+
     fn update(&mut self, p: &Progress, path: &Path, outcome: &Outcome) {
         let lines: Vec<String> = match outcome {
             // Errors about a file name it; one about the engine does not.
@@ -288,6 +300,17 @@ impl Display {
     pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
+        }
+    }
+}
+
+/// A single document's spinner, told each stage it enters, from the converting thread.
+pub(crate) struct Stages(Option<ProgressBar>);
+
+impl Stages {
+    pub(crate) fn stage(&self, path: &Path, stage: &str) {
+        if let Some(spinner) = &self.0 {
+            spinner.set_message(format!("{}: {stage}", path.display()));
         }
     }
 }

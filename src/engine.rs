@@ -173,41 +173,71 @@ impl std::fmt::Display for Warning {
 pub struct Engine<'a> {
     pdf: &'a dyn PdfRasterizer,
     pub options: EngineOptions,
+    observer: Option<StageObserver<'a>>,
 }
+
+/// Told the file and the stage each time a conversion enters one: what a progress
+/// display shows while one long document converts. Called from the converting thread.
+pub type StageObserver<'a> = &'a (dyn Fn(&Path, &'static str) + Sync);
 
 /// Tesseract's mean confidence above which a line's reading is sure: a label read as
 /// one line is kept, a closing line not read again for a date.
 const SURE_LINE: f32 = 0.75;
 
-/// Time spent in each stage of one conversion, logged at debug level: where a
-/// document's seconds go, without a profiler.
+/// The stages of one conversion: each one's time logged at debug level (where a
+/// document's seconds go, without a profiler), each one entered told to the observer.
 struct StageClock<'p> {
     path: &'p Path,
-    last: std::time::Instant,
+    stage: &'static str,
+    started: std::time::Instant,
+    observer: Option<StageObserver<'p>>,
 }
 
 impl<'p> StageClock<'p> {
-    fn start(path: &'p Path) -> Self {
+    fn start(path: &'p Path, stage: &'static str, observer: Option<StageObserver<'p>>) -> Self {
+        if let Some(tell) = observer {
+            tell(path, stage);
+        }
         StageClock {
             path,
-            last: std::time::Instant::now(),
+            stage,
+            started: std::time::Instant::now(),
+            observer,
         }
     }
 
-    fn lap(&mut self, stage: &str) {
-        let now = std::time::Instant::now();
+    /// Ends the current stage and enters `stage`.
+    fn next(&mut self, stage: &'static str) {
+        *self = StageClock::start(self.path, stage, self.observer.take());
+    }
+}
+
+impl Drop for StageClock<'_> {
+    fn drop(&mut self) {
         log::debug!(
-            "{}: {stage} {:.0} ms",
+            "{}: {} {:.0} ms",
             self.path.display(),
-            (now - self.last).as_secs_f64() * 1000.0
+            self.stage,
+            self.started.elapsed().as_secs_f64() * 1000.0
         );
-        self.last = now;
     }
 }
 
 impl<'a> Engine<'a> {
     pub fn new(pdf: &'a dyn PdfRasterizer, options: EngineOptions) -> Self {
-        Engine { pdf, options }
+        Engine {
+            pdf,
+            options,
+            observer: None,
+        }
+    }
+
+    /// The same engine, telling `observer` each stage a conversion enters.
+    pub fn observed(self, observer: StageObserver<'a>) -> Self {
+        Engine {
+            observer: Some(observer),
+            ..self
+        }
     }
 
     /// Stage 1: the file's pages as images, and its bytes.
@@ -291,19 +321,19 @@ impl<'a> Engine<'a> {
     pub fn convert(&self, path: &Path, reader: &mut dyn TextReader) -> Result<Conversion> {
         let mut remembering = RememberingReader::new(reader);
         let reader: &mut dyn TextReader = &mut remembering;
-        let mut clock = StageClock::start(path);
+        let mut clock = StageClock::start(path, "rasterize", self.observer);
         let (bytes, images) = self.rasterize(path)?;
-        clock.lap("rasterize");
+        clock.next("normalize+grid");
         let mut pages: Vec<PreparedPage> = images.into_iter().map(|p| self.prepare(p)).collect();
-        clock.lap("normalize+grid");
+        clock.next("read cells");
         let mut read = Vec::new();
         for p in &pages {
             read.extend(self.read_tables(p, reader)?);
         }
-        clock.lap("read cells");
+        clock.next("map+turned pages");
         let tables = self.map(&pages, &mut read, None, reader)?;
         let mut tables = self.read_turned_pages(&mut pages, &mut read, tables, reader)?;
-        clock.lap("map+turned pages");
+        clock.next("fields");
         let (mut report, mut title_org) = if tables.is_empty() {
             (ReportFields::default(), None)
         } else {
@@ -329,7 +359,11 @@ impl<'a> Engine<'a> {
         if tables.iter().any(impossible) {
             tables = self.map(&pages, &mut read, report.year, reader)?;
         }
-        clock.lap("fields");
+        clock.next(if self.options.tables_only {
+            "date"
+        } else {
+            "prose+date"
+        });
         report.template = tables
             .iter()
             .find(|t| t.id == "applications")
@@ -382,10 +416,10 @@ impl<'a> Engine<'a> {
             checks: Vec::new(),
             review: Vec::new(),
         };
-        clock.lap("prose+date");
+        clock.next("repair+review");
         repair::repair(&mut document.tables, &self.options.repair);
         review::check_and_flag(&mut document, &self.options.review);
-        clock.lap("repair+review");
+        drop(clock);
         Ok(Conversion {
             document,
             pages,

@@ -295,14 +295,16 @@ fn convert(args: ConvertArgs) -> anyhow::Result<bool> {
         );
     }
     let setup = EngineSetup::new(&args.engine)?;
-    let engine = setup.engine();
+    let total = inputs.len();
+    let mut display = commands::Display::new(total, args.quiet);
+    let stages = display.stages();
+    let tell = move |path: &Path, stage: &'static str| stages.stage(path, stage);
+    let engine = setup.engine().observed(&tell);
     for dir in [&args.output, &args.debug_dir].into_iter().flatten() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let total = inputs.len();
     let names = nianbao::inputs::output_names(&inputs);
     let (mut finished, mut failed) = (0usize, 0usize);
-    let mut display = commands::Display::new(total, args.quiet);
     convert_all(
         &engine,
         &inputs,

@@ -577,3 +577,36 @@ fn report_grids_are_those_mapped_those_shaped_as_tables_and_their_neighbours() {
     let want: Vec<PixelBox> = [0, 1, 2].iter().map(|&i| page.tables[i].bbox).collect();
     assert_eq!(picked, want);
 }
+
+#[test]
+fn the_observer_is_told_each_stage_in_order_and_where_a_file_fails() {
+    let dir = crate::scratch::fresh_dir("engine-stages");
+    let blank = dir.join("blank.png");
+    GrayImage::from_pixel(850, 1100, Luma([255]))
+        .save(&blank)
+        .unwrap();
+    let notes = dir.join("notes.png");
+    std::fs::write(&notes, "not an image").unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let tell = |path: &Path, stage: &'static str| {
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        seen.lock().unwrap().push(format!("{file} {stage}"));
+    };
+    let engine = Engine::new(&NoPdf, EngineOptions::default()).observed(&tell);
+    let mut reader = FakeReader::sure_of_lines();
+    engine.convert(&blank, &mut reader).unwrap();
+    assert!(engine.convert(&notes, &mut reader).is_err());
+    let stages = [
+        "rasterize",
+        "normalize+grid",
+        "read cells",
+        "map+turned pages",
+        "fields",
+        "prose+date",
+        "repair+review",
+    ];
+    let mut expected: Vec<String> = stages.iter().map(|s| format!("blank.png {s}")).collect();
+    expected.push("notes.png rasterize".into());
+    assert_eq!(*seen.lock().unwrap(), expected);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
