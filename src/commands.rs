@@ -171,14 +171,16 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<bool> {
     let inputs = some_inputs(discover(&args.paths)?)?;
     let jobs = jobs_or_cores(args.jobs);
     let setup = EngineSetup::new(&args.engine)?;
-    let engine = setup.engine();
+    let mut display = Display::new(inputs.len(), args.quiet);
+    let stages = display.stages();
+    let tell = move |path: &Path, stage: &'static str| stages.stage(path, stage);
+    let engine = setup.engine().observed(&tell);
     let mut archive = Archive::open_for_run(&args.db)?;
     let opts = IngestOptions {
         jobs,
         shard: args.shard.unwrap_or(Shard::WHOLE),
         retry_failed: args.retry_failed,
     };
-    let mut display = Display::new(inputs.len(), args.quiet);
     let result = ingest(
         &engine,
         &mut archive,
