@@ -223,7 +223,7 @@ impl Display {
     /// Plain lines are at most this often: a cluster log needs a pulse, not a flood.
     const LINE_EVERY: Duration = Duration::from_secs(30);
 
-    /// A single document gets a spinner with its stage ([`Display::stage`]) instead of
+    /// A single document gets a spinner with its stage ([`Display::stages`]) instead of
     /// a bar: one long document (hundreds of pages) would otherwise show nothing.
     pub(crate) fn new(total: usize, quiet: bool) -> Display {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
