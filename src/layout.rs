@@ -405,7 +405,7 @@ pub fn map_tables_for_year(tables: &[ReadTable], year: Option<i32>) -> Vec<Table
 pub struct Mapping {
     pub tables: Vec<Table>,
     /// The label cells left unread ([`labels::unread`]) whose rows could not be named
-    /// by their place (see [`named_by_place`]), by page and box: they must be read and
+    /// by their place (see `named_by_place`), by page and box: they must be read and
     /// the tables mapped again.
     pub unnamed: Vec<(usize, PixelBox)>,
 }

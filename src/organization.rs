@@ -57,9 +57,9 @@ impl TitleOrganization {
     }
 
     /// The name with each character the prose gives otherwise replaced: where no
-    /// stretch of `prose` repeating the [`CONTEXT`] characters around it holds the
+    /// stretch of `prose` repeating the `CONTEXT` characters around it holds the
     /// title's, and either two such stretches hold another, or the title's reading was
-    /// unsure ([`SURE_TITLE`]) and the prose holds the whole name with that other —
+    /// unsure (`SURE_TITLE`) and the prose holds the whole name with that other —
     /// in more places than any third reading.
     pub fn confirmed_by(&self, prose: &str) -> String {
         let name: Vec<char> = self.name.chars().collect();

@@ -191,7 +191,7 @@ const JOINED_IN: f32 = 0.025;
 /// ring, the print's gray is that of the darkest few pixels, the paper's the median.
 /// Ink darker than halfway from the print to the seal is print (ink over ink is
 /// darker than either, so print under the seal stays), and so is paler ink joined to
-/// the print's darkest strokes within [`JOINED_IN`]: a serif face's thin strokes are
+/// the print's darkest strokes within `JOINED_IN`: a serif face's thin strokes are
 /// as pale as the seal on a scan, but they run from thick ones. Returns whether any
 /// pixel changed. A seal as dark as the print is left: nothing in the gray tells them
 /// apart.

@@ -103,7 +103,7 @@ impl Engine<'_> {
     }
 
     /// Stage 6c, when the prose is read: each scanned page holding no cell of `tables`
-    /// whose prose reads as noise ([`READS_RIGHT`]) is judged turned each way, and
+    /// whose prose reads as noise (`READS_RIGHT`) is judged turned each way, and
     /// kept the way that reads right, its tables read again. Whether a page turned
     /// holds a table, to be mapped again.
     pub fn read_turned_prose_pages(

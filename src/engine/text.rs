@@ -89,7 +89,7 @@ impl Engine<'_> {
 
     /// Stage 6: title, organization and year, read above the report's first table;
     /// with the organization as read, for the prose to confirm
-    /// ([`Engine::confirm_organization`]).
+    /// (`Engine::confirm_organization`).
     pub fn report_fields(
         &self,
         pages: &[PreparedPage],

@@ -110,7 +110,7 @@ pub fn split_stacked_labels(
 
 /// Rows and cells joined where a rule between them faded, cut apart: the grid and
 /// its cells' ink, `analyze` giving the ink of a box. `None` when nothing needs
-/// cutting. Rows first ([`split_rows`]), then cells ([`split_columns`]).
+/// cutting. Rows first (`split_rows`), then cells (`split_columns`).
 pub fn split_at_faded_rules(
     grid: &TableGrid,
     inks: &[CellInk],
