@@ -322,6 +322,55 @@ fn a_date_lost_from_the_print_alone_is_read_again_with_its_lighter_strokes() {
     assert_eq!(reader.reads, 2);
 }
 
+/// Reads a date's closing 日 only when the crop holds it: a second run of inked columns.
+struct LastGlyphReader;
+
+impl TextReader for LastGlyphReader {
+    fn read(&mut self, image: &GrayImage, _: u32, _: ReadKind) -> Result<Reading> {
+        let inked: Vec<bool> = (0..image.width())
+            .map(|x| (0..image.height()).any(|y| image.get_pixel(x, y).0[0] < 128))
+            .collect();
+        let runs = inked.windows(2).filter(|w| !w[0] && w[1]).count() + usize::from(inked[0]);
+        Ok(Reading {
+            text: if runs >= 2 {
+                "2025年3月3日"
+            } else {
+                "2025年3月3"
+            }
+            .into(),
+            confidence: 0.9,
+            symbols: Vec::new(),
+            from_text_layer: false,
+        })
+    }
+}
+
+#[test]
+fn a_dates_last_character_joined_to_a_seal_is_read_again_from_beside_the_line() {
+    // The line's box ends where the 日 touching a seal's ring begins (the ring is one
+    // stroke with it, too tall to join the line): its re-read must look past the box.
+    let mut gray = GrayImage::from_pixel(600, 200, Luma([255]));
+    draw_filled_rect_mut(&mut gray, Rect::at(100, 80).of_size(190, 30), Luma([0]));
+    draw_filled_rect_mut(&mut gray, Rect::at(310, 80).of_size(24, 30), Luma([0]));
+    let (mut page, _, _) = page_and_cell(1);
+    page.gray = gray;
+    let closing = vec![prose::Line {
+        page: 1,
+        bbox: PixelBox::from_corners(100, 80, 290, 110),
+        text: "2025年3月3".into(),
+    }];
+    let mut prose = prose::Prose {
+        preamble: String::new(),
+        sections: Vec::new(),
+        closing,
+    };
+    let engine = Engine::new(&NoPdf, EngineOptions::default());
+    engine
+        .reread_for_date(&[page], &mut prose, Some(2024), &mut LastGlyphReader)
+        .unwrap();
+    assert_eq!(prose.published(Some(2024)).as_deref(), Some("2025-03-03"));
+}
+
 /// Answers each reading with the next of its lines, in the order asked, sure of all
 /// but those `unsure`, and remembers how wide each image read was.
 struct ScriptedReader {
