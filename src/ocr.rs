@@ -13,6 +13,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use tesseract_rs::{TessPageIteratorLevel, TessPageSegMode, TesseractAPI};
 
+mod word_images;
+
 /// What an image holds, which decides how it is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReadKind {

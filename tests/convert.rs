@@ -526,3 +526,41 @@ fn eval_scores_converted_documents_against_their_truth() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-dir"));
 }
+
+/// Leptonica's function `name`, found in this process (loaded with Tesseract).
+fn leptonica_fn(name: &std::ffi::CStr) -> usize {
+    let f = unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) } as usize;
+    assert_ne!(f, 0, "{name:?} not found: is Leptonica loaded?");
+    f
+}
+
+#[test]
+fn tesseracts_word_images_are_stored_not_deflated() {
+    // Tesseract PNG-encodes each word it reads through Leptonica's pixWriteMem, which
+    // nianbao overrides (ocr::word_images). A blank image deflates to almost nothing;
+    // stored, it keeps each byte.
+    let tessdata = find_tessdata(Path::new("models")).expect("chi_sim data: run scripts/setup.sh");
+    let _reader = TesseractReader::new(&tessdata).expect("tesseract starts");
+    type PixCreate = unsafe extern "C" fn(i32, i32, i32) -> *mut std::ffi::c_void;
+    type PixDestroy = unsafe extern "C" fn(*mut *mut std::ffi::c_void);
+    type WriteMem =
+        unsafe extern "C" fn(*mut *mut u8, *mut usize, *mut std::ffi::c_void, i32) -> i32;
+    const IFF_PNG: i32 = 3;
+    let (w, h) = (300, 200);
+    unsafe {
+        let create: PixCreate = std::mem::transmute(leptonica_fn(c"pixCreate"));
+        let destroy: PixDestroy = std::mem::transmute(leptonica_fn(c"pixDestroy"));
+        let write: WriteMem = std::mem::transmute(leptonica_fn(c"pixWriteMem"));
+        let mut pix = create(w, h, 8);
+        assert!(!pix.is_null());
+        let (mut data, mut size) = (std::ptr::null_mut(), 0usize);
+        assert_eq!(write(&mut data, &mut size, pix, IFF_PNG), 0);
+        assert_eq!(&std::slice::from_raw_parts(data, 8)[1..4], b"PNG");
+        assert!(
+            size > (w * h) as usize,
+            "a PNG of {size} bytes was deflated"
+        );
+        libc::free(data.cast());
+        destroy(&mut pix);
+    }
+}
