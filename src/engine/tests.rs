@@ -280,17 +280,21 @@ impl TextReader for DateReader {
     fn read(&mut self, image: &GrayImage, _: u32, _: ReadKind) -> Result<Reading> {
         self.reads += 1;
         let gray_strokes = image.pixels().any(|p| (100..=170).contains(&p.0[0]));
-        Ok(Reading {
-            text: if gray_strokes {
-                "二〇二二年一月十九日"
-            } else {
-                "二二年月十九"
-            }
-            .into(),
-            confidence: 0.9,
-            symbols: Vec::new(),
-            from_text_layer: false,
-        })
+        Ok(fairly_sure(if gray_strokes {
+            "二〇二二年一月十九日"
+        } else {
+            "二二年月十九"
+        }))
+    }
+}
+
+/// A reading of ink of `text`, fairly sure of it.
+fn fairly_sure(text: &str) -> Reading {
+    Reading {
+        text: text.into(),
+        confidence: 0.9,
+        symbols: Vec::new(),
+        from_text_layer: false,
     }
 }
 
@@ -301,12 +305,28 @@ fn a_date_lost_from_the_print_alone_is_read_again_with_its_lighter_strokes() {
     let mut gray = GrayImage::from_pixel(600, 200, Luma([200]));
     draw_filled_rect_mut(&mut gray, Rect::at(40, 50).of_size(100, 30), Luma([0]));
     draw_filled_rect_mut(&mut gray, Rect::at(160, 60).of_size(200, 6), Luma([150]));
+    let closing = PixelBox::from_corners(20, 40, 400, 100);
+    let mut reader = DateReader { reads: 0 };
+    let date = date_read_again(gray, closing, "区站玛基年示月干九日", 2021, &mut reader);
+    assert_eq!(date.as_deref(), Some("2022-01-19"));
+    assert_eq!(reader.reads, 2);
+}
+
+/// The published date of a report on `year` whose one closing line, at `bbox` on a
+/// page of `gray`, was read `text`, after [`Engine::reread_for_date`].
+fn date_read_again(
+    gray: GrayImage,
+    bbox: PixelBox,
+    text: &str,
+    year: i32,
+    reader: &mut dyn TextReader,
+) -> Option<String> {
     let (mut page, _, _) = page_and_cell(1);
     page.gray = gray;
     let closing = vec![prose::Line {
         page: 1,
-        bbox: PixelBox::from_corners(20, 40, 400, 100),
-        text: "区站玛基年示月干九日".into(),
+        bbox,
+        text: text.into(),
     }];
     let mut prose = prose::Prose {
         preamble: String::new(),
@@ -314,12 +334,10 @@ fn a_date_lost_from_the_print_alone_is_read_again_with_its_lighter_strokes() {
         closing,
     };
     let engine = Engine::new(&NoPdf, EngineOptions::default());
-    let mut reader = DateReader { reads: 0 };
     engine
-        .reread_for_date(&[page], &mut prose, Some(2021), &mut reader)
+        .reread_for_date(&[page], &mut prose, Some(year), reader)
         .unwrap();
-    assert_eq!(prose.published(Some(2021)).as_deref(), Some("2022-01-19"));
-    assert_eq!(reader.reads, 2);
+    prose.published(Some(year))
 }
 
 /// Reads a date's closing 日 only when the crop holds it: a second run of inked columns.
@@ -331,17 +349,11 @@ impl TextReader for LastGlyphReader {
             .map(|x| (0..image.height()).any(|y| image.get_pixel(x, y).0[0] < 128))
             .collect();
         let runs = inked.windows(2).filter(|w| !w[0] && w[1]).count() + usize::from(inked[0]);
-        Ok(Reading {
-            text: if runs >= 2 {
-                "2025年3月3日"
-            } else {
-                "2025年3月3"
-            }
-            .into(),
-            confidence: 0.9,
-            symbols: Vec::new(),
-            from_text_layer: false,
-        })
+        Ok(fairly_sure(if runs >= 2 {
+            "2025年3月3日"
+        } else {
+            "2025年3月3"
+        }))
     }
 }
 
@@ -352,23 +364,9 @@ fn a_dates_last_character_joined_to_a_seal_is_read_again_from_beside_the_line() 
     let mut gray = GrayImage::from_pixel(600, 200, Luma([255]));
     draw_filled_rect_mut(&mut gray, Rect::at(100, 80).of_size(190, 30), Luma([0]));
     draw_filled_rect_mut(&mut gray, Rect::at(310, 80).of_size(24, 30), Luma([0]));
-    let (mut page, _, _) = page_and_cell(1);
-    page.gray = gray;
-    let closing = vec![prose::Line {
-        page: 1,
-        bbox: PixelBox::from_corners(100, 80, 290, 110),
-        text: "2025年3月3".into(),
-    }];
-    let mut prose = prose::Prose {
-        preamble: String::new(),
-        sections: Vec::new(),
-        closing,
-    };
-    let engine = Engine::new(&NoPdf, EngineOptions::default());
-    engine
-        .reread_for_date(&[page], &mut prose, Some(2024), &mut LastGlyphReader)
-        .unwrap();
-    assert_eq!(prose.published(Some(2024)).as_deref(), Some("2025-03-03"));
+    let line = PixelBox::from_corners(100, 80, 290, 110);
+    let date = date_read_again(gray, line, "2025年3月3", 2024, &mut LastGlyphReader);
+    assert_eq!(date.as_deref(), Some("2025-03-03"));
 }
 
 /// Answers each reading with the next of its lines, in the order asked, sure of all
