@@ -44,7 +44,8 @@ pub unsafe extern "C" fn pixWriteMem(
     pix: *mut c_void,
     format: i32,
 ) -> i32 {
-    // Leptonica reports failure as 1; Tesseract then stores the image as PNM.
+    // Leptonica's failure is 1. Not found, it is not loaded, and Tesseract, which
+    // needs it, could not be running.
     let Some(write) = leptonica_write() else {
         return 1;
     };
