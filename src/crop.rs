@@ -290,7 +290,14 @@ fn line_bands(major: &[Blob], tallest: i32) -> Vec<(i32, i32)> {
 
 /// Blobs of ink in `r`, ignoring pixels the rule eraser whitened.
 fn blobs_in(erased: &GrayImage, ink: &InkMask, r: PixelBox) -> Vec<Blob> {
-    blobs::find(r, |x, y| ink.get(x, y) && erased.get_pixel(x, y).0[0] < 255)
+    let r = r.clamp_to(ink.width, ink.height);
+    let (x0, x1, width) = (r.x0 as usize, r.x1 as usize, erased.width() as usize);
+    blobs::find_marked(r, |y, row| {
+        let gray = &erased.as_raw()[y as usize * width..][x0..x1];
+        for ((marked, &ink), &gray) in row.iter_mut().zip(&ink.row(y)[x0..x1]).zip(gray) {
+            *marked = ink & (gray < 255);
+        }
+    })
 }
 
 /// `area` of `img` widened by `margin` on every side and kept inside the image, with

@@ -225,11 +225,7 @@ fn bitmap_gray(
     for (out, row) in gray.chunks_exact_mut(w).zip(bytes.chunks_exact(stride)) {
         match channels {
             1 => out.copy_from_slice(&row[..w]),
-            3 => {
-                for (o, p) in out.iter_mut().zip(row.chunks_exact(3)) {
-                    *o = luma_without_seal(p[2], p[1], p[0]);
-                }
-            }
+            3 => bgr_row_to_gray(&row[..w * 3], out),
             _ => bgrx_row_to_gray(&row[..w * 4], out),
         }
     }
@@ -241,16 +237,48 @@ crate::simd::avx2_or_portable! {
     fn bgrx_row_to_gray(row: &[u8], out: &mut [u8]) = bgrx_row_to_gray_portable;
 }
 
+crate::simd::avx2_or_portable! {
+    /// A row of BGR pixels (as pdfium decodes a scan's JPEG) to gray without the seal.
+    fn bgr_row_to_gray(row: &[u8], out: &mut [u8]) = bgr_row_to_gray_portable;
+}
+
 /// [`bgrx_row_to_gray`] with each pixel taken as one little-endian word: shifts and
 /// masks of words, unlike picking bytes out of every fourth, compile to vector
 /// instructions.
 #[inline(always)]
 fn bgrx_row_to_gray_portable(row: &[u8], out: &mut [u8]) {
     for (o, p) in out.iter_mut().zip(row.chunks_exact(4)) {
-        let word = u32::from_le_bytes([p[0], p[1], p[2], p[3]]);
-        let (b, g, r) = (word & 0xff, (word >> 8) & 0xff, (word >> 16) & 0xff);
-        *o = luma_without_seal(r as u8, g as u8, b as u8);
+        *o = word_gray(u32::from_le_bytes([p[0], p[1], p[2], p[3]]));
     }
+}
+
+/// [`bgr_row_to_gray`] a vector's width of pixels at a time, each pixel loaded as one
+/// word as [`bgrx_row_to_gray_portable`] does, its three bytes and the next pixel's
+/// first: the compiler gathers words, not single bytes, and the arithmetic runs on
+/// whole vectors. The last pixels go one at a time, as the last has no byte after it.
+#[inline(always)]
+fn bgr_row_to_gray_portable(row: &[u8], out: &mut [u8]) {
+    const LANES: usize = 16;
+    let mut x = 0;
+    while 3 * (x + LANES) < row.len() {
+        let p = &row[3 * x..3 * (x + LANES) + 1];
+        for (i, o) in out[x..x + LANES].iter_mut().enumerate() {
+            let at = 3 * i;
+            *o = word_gray(u32::from_le_bytes([p[at], p[at + 1], p[at + 2], p[at + 3]]));
+        }
+        x += LANES;
+    }
+    for (o, p) in out[x..].iter_mut().zip(row[3 * x..].chunks_exact(3)) {
+        *o = luma_without_seal(p[2], p[1], p[0]);
+    }
+}
+
+/// The gray of a pixel held as a little-endian word, blue in its low byte; its top
+/// byte is not looked at.
+#[inline(always)]
+fn word_gray(word: u32) -> u8 {
+    let (b, g, r) = (word & 0xff, (word >> 8) & 0xff, (word >> 16) & 0xff);
+    luma_without_seal(r as u8, g as u8, b as u8)
 }
 
 fn text_layer(
@@ -283,24 +311,31 @@ fn text_layer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::prop_assert_eq;
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, rng_seed: proptest::test_runner::RngSeed::Fixed(20261124), ..Default::default() })]
-        /// A row of BGRx pixels comes out as each pixel's gray one at a time, built for
-        /// this processor or for any: rows of up to four vectors and a remainder.
+        /// Rows of BGR and BGRx pixels come out as each pixel's gray one at a time,
+        /// built for this processor or for any: rows short of one vector, of several,
+        /// and remainders of every length.
         #[test]
-        fn bgrx_rows_are_each_pixels_gray(
-            bytes in proptest::collection::vec(0u8..=255, 0..4 * 70),
-        ) {
-            let row = &bytes[..bytes.len() / 4 * 4];
-            let expected: Vec<u8> = (row.chunks_exact(4))
-                .map(|p| luma_without_seal(p[2], p[1], p[0]))
-                .collect();
-            let (mut fast, mut portable) = (vec![0; expected.len()], vec![0; expected.len()]);
-            bgrx_row_to_gray(row, &mut fast);
-            bgrx_row_to_gray_portable(row, &mut portable);
-            proptest::prop_assert_eq!(&fast, &expected);
-            proptest::prop_assert_eq!(&portable, &expected);
+        fn rows_are_each_pixels_gray(bytes in proptest::collection::vec(0u8..=255, 0..4 * 70)) {
+            type RowToGray = fn(&[u8], &mut [u8]);
+            let builds: [(usize, RowToGray, RowToGray); 2] = [
+                (3, bgr_row_to_gray, bgr_row_to_gray_portable),
+                (4, bgrx_row_to_gray, bgrx_row_to_gray_portable),
+            ];
+            for (size, fast, portable) in builds {
+                let row = &bytes[..bytes.len() / size * size];
+                let expected: Vec<u8> = (row.chunks_exact(size))
+                    .map(|p| luma_without_seal(p[2], p[1], p[0]))
+                    .collect();
+                for build in [fast, portable] {
+                    let mut out = vec![0; expected.len()];
+                    build(row, &mut out);
+                    prop_assert_eq!(&out, &expected);
+                }
+            }
         }
     }
 }
