@@ -294,8 +294,8 @@ fn blobs_in(erased: &GrayImage, ink: &InkMask, r: PixelBox) -> Vec<Blob> {
     let (x0, x1, width) = (r.x0 as usize, r.x1 as usize, erased.width() as usize);
     blobs::find_marked(r, |y, row| {
         let gray = &erased.as_raw()[y as usize * width..][x0..x1];
-        for ((marked, &ink), &gray) in row.iter_mut().zip(&ink.row(y)[x0..x1]).zip(gray) {
-            *marked = ink & (gray < 255);
+        for ((marked, &inked), &gray) in row.iter_mut().zip(&ink.row(y)[x0..x1]).zip(gray) {
+            *marked = inked & (gray < 255);
         }
     })
 }
